@@ -1,0 +1,3 @@
+from hanse.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,467 @@
+"""The admin center's Graph-shaped operations: a customer's users, licences and subscribed SKUs,
+and the partner's own users. Entry points only: every rule lives in the services and selectors
+shared with the ``/v1`` API (``hanse.directory``, ``hanse.licensing``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
+
+from hanse.access.roles import PARTNER_ROLES, Role
+from hanse.directory import customer_users as services
+from hanse.directory import partner_users as partner_services
+from hanse.directory.models import User
+from hanse.directory.selectors import customer_user_get, customer_users_page, partner_user_get, partner_users
+from hanse.directory.users_api import ImportOut, ImportRowOut
+from hanse.licensing import services as licensing
+from hanse.licensing.selectors import licences_by_user, licences_of, subscribed_skus
+from hanse.validators import NOT_BLANK, UPN_PATTERN, MarketCode
+
+router = Router(tags=["Admin center (Microsoft Graph v1.0 shapes)"])
+
+PartnerRole = Literal[tuple(sorted(r.value for r in PARTNER_ROLES))]  # type: ignore[valid-type]
+ODATA_CONTEXT = "@odata.context"
+NEXT_LINK = "@odata.nextLink"
+
+
+class Strict(Schema):
+    """A request body: a property the operation does not take is refused, never silently ignored
+    (a Graph client may send ``accountEnabled`` or a password that Hanse would not apply)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- shapes -------------------------------------------------------------------------------------
+
+
+class AssignedLicense(Schema):
+    skuId: str
+    disabledPlans: list[str] = []
+
+
+class GraphUser(Schema):
+    id: uuid.UUID
+    userPrincipalName: str
+    displayName: str
+    usageLocation: str | None
+    accountEnabled: bool
+    assignedLicenses: list[AssignedLicense]
+    deletedDateTime: datetime | None = None
+
+    @staticmethod
+    def of(u: User, skus: list[str]) -> GraphUser:
+        return GraphUser(
+            id=u.id,
+            userPrincipalName=u.upn,
+            displayName=u.display_name,
+            usageLocation=u.usage_location or None,
+            accountEnabled=u.is_active and u.deleted_at is None,
+            assignedLicenses=[AssignedLicense(skuId=s, disabledPlans=[]) for s in skus],
+            deletedDateTime=u.deleted_at,
+        )
+
+
+class PasswordProfileOut(Schema):
+    password: str | None  # shown once; null on an idempotent replay
+    forceChangePasswordNextSignIn: bool = True
+
+
+class CreatedUserOut(GraphUser):
+    passwordProfile: PasswordProfileOut | None
+
+
+class UserCollection(Schema):
+    odata_context: str = Field(..., alias=ODATA_CONTEXT)
+    value: list[GraphUser]
+    odata_next_link: str | None = Field(None, alias=NEXT_LINK)
+
+
+class PasswordProfileIn(Strict):
+    forceChangePasswordNextSignIn: Literal[True] = True
+
+
+class UserCreateIn(Strict):
+    accountEnabled: Literal[True] = True
+    displayName: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
+    userPrincipalName: str = Field(..., max_length=254, pattern=UPN_PATTERN)
+    mailNickname: str | None = Field(None, max_length=64)  # Graph clients send it; Hanse has no mail
+    usageLocation: MarketCode | None = None
+    passwordProfile: PasswordProfileIn | None = None
+
+
+class UserPatchIn(Strict):
+    displayName: str | None = Field(None, min_length=1, max_length=200, pattern=NOT_BLANK)
+    usageLocation: MarketCode | None = None
+
+
+class NewPasswordOut(Schema):
+    newPassword: str | None  # shown once; null on an idempotent replay
+
+
+class AddLicenseIn(Strict):
+    skuId: str = Field(..., min_length=1, max_length=64)
+    disabledPlans: list[str] = Field([], max_length=0)  # service plans are not modelled
+
+
+class AssignLicenseIn(Strict):
+    addLicenses: list[AddLicenseIn] = Field(..., max_length=50)
+    removeLicenses: list[str] = Field(..., max_length=50)
+
+
+class PrepaidUnits(Schema):
+    enabled: int
+    suspended: int = 0
+    warning: int = 0
+
+
+class SubscribedSkuOut(Schema):
+    skuId: str
+    skuPartNumber: str
+    capabilityStatus: str
+    consumedUnits: int
+    prepaidUnits: PrepaidUnits
+
+
+class SubscribedSkuCollection(Schema):
+    odata_context: str = Field(..., alias=ODATA_CONTEXT)
+    value: list[SubscribedSkuOut]
+
+
+class PartnerUserOut(Schema):
+    id: uuid.UUID
+    userPrincipalName: str
+    displayName: str
+    accountEnabled: bool
+    roles: list[str]
+
+    @staticmethod
+    def of(u: User) -> PartnerUserOut:
+        return PartnerUserOut(
+            id=u.id,
+            userPrincipalName=u.upn,
+            displayName=u.display_name,
+            accountEnabled=u.is_active,
+            roles=sorted(a.role for a in u.role_assignments.all()),
+        )
+
+
+class InvitedPartnerUserOut(PartnerUserOut):
+    passwordProfile: PasswordProfileOut | None
+
+
+class PartnerUserCollection(Schema):
+    odata_context: str = Field(..., alias=ODATA_CONTEXT)
+    value: list[PartnerUserOut]
+
+
+class PartnerUserIn(Strict):
+    accountEnabled: Literal[True] = True
+    userPrincipalName: str = Field(..., max_length=254, pattern=UPN_PATTERN)
+    displayName: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
+    mailNickname: str | None = Field(None, max_length=64)
+    roles: list[PartnerRole] = Field(..., min_length=1, max_length=6)
+    passwordProfile: PasswordProfileIn | None = None
+
+
+class PartnerUserPatchIn(Strict):
+    roles: list[PartnerRole] | None = Field(None, min_length=1, max_length=6)
+    accountEnabled: bool | None = None
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _context(request: HttpRequest, fragment: str) -> str:
+    from hanse.instance.routing import ADMIN_CENTER_API
+
+    return request.build_absolute_uri(f"{ADMIN_CENTER_API}/$metadata#{fragment}")
+
+
+def _graph_user(request: HttpRequest, customer_id: uuid.UUID, user: User) -> GraphUser:
+    skus = (
+        []
+        if user.deleted_at
+        else licences_of(principal=request.principal, customer_id=customer_id, user_id=user.id)
+    )
+    return GraphUser.of(user, skus)
+
+
+def _user_page(
+    request: HttpRequest, customer_id: uuid.UUID, top: int, skiptoken: str | None, *, deleted: bool
+) -> dict[str, Any]:
+    p = customer_users_page(
+        principal=request.principal, customer_id=customer_id, size=top, token=skiptoken, deleted=deleted
+    )
+    skus = licences_by_user(
+        principal=request.principal, customer_id=customer_id, user_ids=[u.id for u in p.items]
+    )
+    fragment = "directoryObjects/microsoft.graph.user" if deleted else f"customers('{customer_id}')/users"
+    out: dict[str, Any] = {
+        ODATA_CONTEXT: _context(request, fragment),
+        "value": [GraphUser.of(u, skus.get(u.id, [])) for u in p.items],
+    }
+    if p.next_token:
+        query = urlencode({"$top": top, "$skiptoken": p.next_token}, safe="$")
+        out[NEXT_LINK] = request.build_absolute_uri(f"{request.path}?{query}")
+    return out
+
+
+Top = Query(100, ge=1, le=500, alias="$top", description="Page size (1-500)")
+SkipToken = Query(None, alias="$skiptoken", description="The continuation token of @odata.nextLink")
+
+
+# -- a customer's users -------------------------------------------------------------------------
+
+
+@router.get(
+    "/customers/{customer_id}/users",
+    response={200: UserCollection},
+    by_alias=True,
+    exclude_unset=True,
+    summary="List a customer's users ($top, $skiptoken)",
+)
+def list_users(
+    request: HttpRequest, customer_id: uuid.UUID, top: int = Top, skiptoken: str | None = SkipToken
+) -> dict[str, Any]:
+    return _user_page(request, customer_id, top, skiptoken, deleted=False)
+
+
+@router.post(
+    "/customers/{customer_id}/users",
+    response={201: CreatedUserOut},
+    summary="Create a customer user; its temporary password is in passwordProfile, shown once",
+)
+def create_user(request: HttpRequest, customer_id: uuid.UUID, body: UserCreateIn) -> Status[CreatedUserOut]:
+    request.idempotency_redact = ("passwordProfile",)  # type: ignore[attr-defined]
+    created = services.customer_user_create(
+        actor=request.principal,
+        customer_id=customer_id,
+        new=services.NewUser(
+            upn=body.userPrincipalName, display_name=body.displayName, usage_location=body.usageLocation or ""
+        ),
+    )
+    user = GraphUser.of(created.user, [])
+    return Status(
+        201,
+        CreatedUserOut(**user.model_dump(), passwordProfile=PasswordProfileOut(password=created.password)),
+    )
+
+
+# Before /users/{user_id}, like /v1: 'import' is not a user id.
+@router.post(
+    "/customers/{customer_id}/users/import",
+    response={200: ImportOut},
+    summary="Import users from CSV (text/csv: userPrincipalName,displayName,usageLocation)",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+)
+def import_users(request: HttpRequest, customer_id: uuid.UUID) -> ImportOut:
+    from hanse.api.schemas import Attributes
+
+    request.idempotency_redact = ("created",)  # type: ignore[attr-defined]
+    report = services.customer_users_import(
+        actor=request.principal, customer_id=customer_id, data=request.body
+    )
+    return ImportOut(
+        created=[
+            ImportRowOut(line=line, userPrincipalName=upn, password=pw) for line, upn, pw in report.created
+        ],
+        refused=[
+            ImportRowOut(line=line, userPrincipalName=upn, reason=why) for line, upn, why in report.refused
+        ],
+        attributes=Attributes(objectType="UserImportReport"),
+    )
+
+
+@router.get(
+    "/customers/{customer_id}/users/{user_id}", response={200: GraphUser}, summary="Get a customer user"
+)
+def get_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> GraphUser:
+    user = customer_user_get(principal=request.principal, customer_id=customer_id, user_id=user_id)
+    if user.deleted_at is not None:
+        from hanse.directory import errors
+        from hanse.errors import NotFound
+
+        raise NotFound(errors.CUSTOMER_USER_NOT_FOUND)  # Graph: a deleted user is in deletedItems
+    return _graph_user(request, customer_id, user)
+
+
+@router.patch(
+    "/customers/{customer_id}/users/{user_id}",
+    response={204: None},
+    summary="Update a customer user's displayName or usageLocation (204, like Graph)",
+)
+def update_user(
+    request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID, body: UserPatchIn
+) -> Status[None]:
+    services.customer_user_update(
+        actor=request.principal,
+        customer_id=customer_id,
+        user_id=user_id,
+        display_name=body.displayName,
+        usage_location=body.usageLocation,
+    )
+    return Status(204, None)
+
+
+@router.delete(
+    "/customers/{customer_id}/users/{user_id}",
+    response={204: None},
+    summary="Delete a customer user: to directory/deletedItems, restorable for 30 days",
+)
+def delete_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> Status[None]:
+    services.customer_user_delete(actor=request.principal, customer_id=customer_id, user_id=user_id)
+    return Status(204, None)
+
+
+@router.post(
+    "/customers/{customer_id}/users/{user_id}/resetPassword",
+    response={200: NewPasswordOut},
+    summary="Reset a customer user's password: a temporary one, every session and token revoked",
+)
+def reset_password(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> NewPasswordOut:
+    request.idempotency_redact = ("newPassword",)  # type: ignore[attr-defined]
+    reset = services.customer_user_reset_password(
+        actor=request.principal, customer_id=customer_id, user_id=user_id
+    )
+    return NewPasswordOut(newPassword=reset.password)
+
+
+@router.post(
+    "/customers/{customer_id}/users/{user_id}/assignLicense",
+    response={200: GraphUser},
+    summary="Add and remove licences in one atomic request; returns the user",
+)
+def assign_license(
+    request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID, body: AssignLicenseIn
+) -> GraphUser:
+    skus = licensing.licence_update(
+        actor=request.principal,
+        customer_id=customer_id,
+        user_id=user_id,
+        add=[x.skuId for x in body.addLicenses],
+        remove=body.removeLicenses,
+    )
+    user = customer_user_get(principal=request.principal, customer_id=customer_id, user_id=user_id)
+    return GraphUser.of(user, skus)
+
+
+# -- deleted items ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/customers/{customer_id}/directory/deletedItems/microsoft.graph.user",
+    response={200: UserCollection},
+    by_alias=True,
+    exclude_unset=True,
+    summary="A customer's deleted users, restorable for 30 days ($top, $skiptoken)",
+)
+def list_deleted_users(
+    request: HttpRequest, customer_id: uuid.UUID, top: int = Top, skiptoken: str | None = SkipToken
+) -> dict[str, Any]:
+    return _user_page(request, customer_id, top, skiptoken, deleted=True)
+
+
+@router.post(
+    "/customers/{customer_id}/directory/deletedItems/{user_id}/restore",
+    response={200: GraphUser},
+    summary="Restore a deleted customer user",
+)
+def restore_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> GraphUser:
+    user = services.customer_user_restore(actor=request.principal, customer_id=customer_id, user_id=user_id)
+    return GraphUser.of(user, [])  # deleting freed its licences
+
+
+# -- subscribed SKUs ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/customers/{customer_id}/subscribedSkus",
+    response={200: SubscribedSkuCollection},
+    by_alias=True,
+    exclude_unset=True,
+    summary="Seats per SKU: prepaid on active subscriptions and consumed",
+)
+def list_subscribed_skus(request: HttpRequest, customer_id: uuid.UUID) -> dict[str, Any]:
+    skus = subscribed_skus(principal=request.principal, customer_id=customer_id)
+    return {
+        ODATA_CONTEXT: _context(request, f"customers('{customer_id}')/subscribedSkus"),
+        "value": [
+            SubscribedSkuOut(
+                skuId=s.sku.id,
+                skuPartNumber=s.sku.id,
+                capabilityStatus="Enabled" if s.prepaid else "Suspended",
+                consumedUnits=s.consumed,
+                prepaidUnits=PrepaidUnits(enabled=s.prepaid),
+            )
+            for s in skus
+        ],
+    }
+
+
+# -- the partner's own users --------------------------------------------------------------------
+
+
+@router.get(
+    "/partner/users",
+    response={200: PartnerUserCollection},
+    by_alias=True,
+    exclude_unset=True,
+    summary="List your partner's users",
+)
+def list_partner_users(request: HttpRequest) -> dict[str, Any]:
+    return {
+        ODATA_CONTEXT: _context(request, "partner/users"),
+        "value": [PartnerUserOut.of(u) for u in partner_users(principal=request.principal)],
+    }
+
+
+@router.post(
+    "/partner/users",
+    response={201: InvitedPartnerUserOut},
+    summary="Invite a partner user with roles; the temporary password is in passwordProfile, shown once",
+)
+def invite_partner_user(request: HttpRequest, body: PartnerUserIn) -> Status[InvitedPartnerUserOut]:
+    request.idempotency_redact = ("passwordProfile",)  # type: ignore[attr-defined]
+    created = partner_services.partner_user_invite(
+        actor=request.principal,
+        upn=body.userPrincipalName,
+        display_name=body.displayName,
+        roles=[Role(r) for r in body.roles],
+    )
+    user = PartnerUserOut.of(created.user)
+    return Status(
+        201,
+        InvitedPartnerUserOut(
+            **user.model_dump(), passwordProfile=PasswordProfileOut(password=created.password)
+        ),
+    )
+
+
+@router.patch(
+    "/partner/users/{user_id}",
+    response={204: None},
+    summary="Change a partner user's roles, or disable and enable them (accountEnabled); 204 like Graph",
+)
+def update_partner_user(request: HttpRequest, user_id: uuid.UUID, body: PartnerUserPatchIn) -> Status[None]:
+    with transaction.atomic():  # roles and accountEnabled together, or neither
+        if body.roles is not None:
+            partner_services.partner_user_set_roles(
+                actor=request.principal, user_id=user_id, roles=[Role(r) for r in body.roles]
+            )
+        if body.accountEnabled is not None:
+            partner_services.partner_user_set_active(
+                actor=request.principal, user_id=user_id, active=body.accountEnabled
+            )
+        if body.roles is None and body.accountEnabled is None:
+            partner_user_get(principal=request.principal, user_id=user_id)  # still 404 outside scope
+    return Status(204, None)

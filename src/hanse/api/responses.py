@@ -1,0 +1,91 @@
+"""The API's error body: ``{"code", "description", "data", "source"}`` on every 4xx/5xx; under
+the admin center's API the same error in Microsoft Graph's shape
+(``{"error": {"code", "message", "innerError": {...}}}``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpResponse, JsonResponse
+
+from hanse import clock
+from hanse.errors import DomainError, ErrorSpec
+
+
+def error_response(
+    spec: ErrorSpec, *, data: list[Any] | None = None, status: int | None = None, **params: Any
+) -> JsonResponse:
+    return domain_error_response(DomainError(spec, data=data, **params), status=status)
+
+
+def domain_error_response(err: DomainError, *, status: int | None = None) -> JsonResponse:
+    response = JsonResponse(
+        {"code": err.code, "description": err.description, "data": err.data, "source": "hanse"},
+        status=status or err.status,
+    )
+    response.hanse_error = True  # type: ignore[attr-defined]
+    return response
+
+
+# Graph's error code strings, by HTTP status.
+GRAPH_CODES = {
+    400: "Request_BadRequest",
+    401: "InvalidAuthenticationToken",
+    403: "Authorization_RequestDenied",
+    404: "Request_ResourceNotFound",
+    405: "Request_MethodNotAllowed",
+    409: "Request_Conflict",
+    412: "Request_PreconditionFailed",
+    415: "Request_UnsupportedMediaType",
+    422: "Request_UnprocessableEntity",
+    429: "Request_Throttled",
+}
+
+
+def graph_code(status: int) -> str:
+    if status >= 500:
+        return "InternalServerError"
+    return GRAPH_CODES.get(status, "Request_BadRequest")
+
+
+def as_graph_error(response: HttpResponse, *, request_id: str, client_request_id: str) -> HttpResponse:
+    """Re-render an error response (the standard body) in Graph's shape, in place (headers kept)."""
+    if response.streaming:
+        return response
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        body = {}
+    if "error" in body:
+        return response  # already Graph's shape
+    data = body.get("data") or []
+    inner: dict[str, Any] = {
+        "hanseCode": body.get("code", 1500 if response.status_code >= 500 else 1400),
+        "request-id": request_id,
+        "client-request-id": client_request_id,
+        "date": clock.now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+    }
+    if data:
+        inner["data"] = data
+    error: dict[str, Any] = {
+        "code": graph_code(response.status_code),
+        "message": str(body.get("description", "")),
+        "innerError": inner,
+    }
+    details = [
+        {
+            "code": str(d.get("type") or "invalidValue"),
+            "message": str(d.get("message", "")),
+            "target": d["field"],
+        }
+        for d in data
+        if isinstance(d, dict) and "field" in d
+    ]
+    if details:
+        error["details"] = details
+    response.content = json.dumps({"error": error}).encode()
+    response["Content-Type"] = "application/json"
+    return response

@@ -1,0 +1,43 @@
+"""The hash of one record: SHA-256 over a canonical JSON of its content and the previous hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+GENESIS = "0" * 64
+
+HASHED_FIELDS = (
+    "id",
+    "seq",
+    "at",
+    "actor_id",
+    "actor_upn",
+    "actor_tenant_id",
+    "partner_id",
+    "tenant_id",
+    "action",
+    "target_type",
+    "target_id",
+    "before",
+    "after",
+    "request_id",
+    "correlation_id",
+    "client_address",
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    if value is None or isinstance(value, (str, int, float, bool, list, dict)):
+        return value
+    return str(value)
+
+
+def record_hash(fields: dict[str, Any], prev_hash: str) -> str:
+    body = {k: _plain(fields[k]) for k in HASHED_FIELDS}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256((prev_hash + "\n" + canonical).encode()).hexdigest()

@@ -1,0 +1,51 @@
+"""Walk the chain and report the first record that does not fit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hanse.audit.chain import GENESIS, HASHED_FIELDS, record_hash
+from hanse.audit.models import AuditHead, AuditRecord
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    bad_seq: int | None = None
+    bad_id: str | None = None
+    reason: str = ""
+
+
+def verify_chain(batch: int = 2000) -> VerifyResult:
+    prev_hash = GENESIS
+    expected_seq = 1
+    checked = 0
+    last_seq = 0
+    qs = AuditRecord.objects.order_by("seq")
+    # Keyset iteration: constant memory however long the log is.
+    while True:
+        rows = list(qs.filter(seq__gt=last_seq)[:batch])
+        if not rows:
+            break
+        for rec in rows:
+            fields = {f: getattr(rec, f) for f in HASHED_FIELDS}
+            if rec.seq != expected_seq:
+                reason = "missing record(s) before it" if rec.seq > expected_seq else "out of sequence"
+                return VerifyResult(False, checked, rec.seq, str(rec.id), reason)
+            if rec.prev_hash != prev_hash:
+                return VerifyResult(
+                    False, checked, rec.seq, str(rec.id), "does not follow the previous record"
+                )
+            if record_hash(fields, rec.prev_hash) != rec.hash:
+                return VerifyResult(False, checked, rec.seq, str(rec.id), "content does not match its hash")
+            prev_hash = rec.hash
+            expected_seq += 1
+            checked += 1
+            last_seq = rec.seq
+    head = AuditHead.objects.filter(id=1).first()
+    if head is not None and (head.seq != last_seq or head.hash != prev_hash):
+        return VerifyResult(
+            False, checked, last_seq + 1, None, f"the log ends at #{last_seq} but the head says #{head.seq}"
+        )
+    return VerifyResult(True, checked)

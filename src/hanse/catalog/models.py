@@ -1,0 +1,60 @@
+"""Offers (what can be bought) and their prices per currency; a market's currency picks the price."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Offer(models.Model):
+    class BillingCycle(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly")
+        ANNUAL = "annual", _("Annual")
+
+    # Stable, human-readable ids as in Partner Center's catalogue; "_DE" marks a sovereign offer.
+    id = models.CharField(primary_key=True, max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    product_id = models.CharField(max_length=64)
+    product_name = models.CharField(max_length=200)
+    sku_id = models.CharField(max_length=64)
+    sku_name = models.CharField(max_length=200)
+    min_quantity = models.PositiveIntegerField(default=1)
+    max_quantity = models.PositiveIntegerField(default=300)
+    is_trial = models.BooleanField(default=False)
+    billing_cycle = models.CharField(
+        max_length=16, choices=BillingCycle.choices, default=BillingCycle.MONTHLY
+    )
+    term = models.CharField(max_length=8, default="P1M")  # ISO 8601 duration, as Partner Center
+    is_sovereign = models.BooleanField(default=False)
+    is_available = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(min_quantity__gte=1)
+                & models.Q(max_quantity__gte=models.F("min_quantity")),
+                name="offer_quantity_bounds",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.id
+
+
+class OfferPrice(models.Model):
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="prices")
+    currency = models.CharField(max_length=3)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["offer", "currency"], name="offer_price_unique"),
+            models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="offer_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id} {self.unit_price} {self.currency}"

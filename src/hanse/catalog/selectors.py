@@ -1,0 +1,49 @@
+"""Reads of the catalogue: what is sellable in one market, at that market's price."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from hanse.access.principal import Principal
+from hanse.access.roles import Action
+from hanse.access.scope import require
+from hanse.catalog import errors
+from hanse.catalog.markets import market_currency
+from hanse.catalog.models import Offer, OfferPrice
+from hanse.errors import InvalidInput, NotFound
+
+
+@dataclass(frozen=True)
+class MarketOffer:
+    offer: Offer
+    country: str
+    currency: str
+    unit_price: Decimal
+
+
+def offers_for_market(*, principal: Principal, country: str) -> list[MarketOffer]:
+    """The catalogue is the instance's, not a tenant's: no scope to narrow, only the action."""
+    require(principal, Action.PRICING_VIEW)
+    currency = market_currency(country)
+    prices = (
+        OfferPrice.objects.select_related("offer")
+        .filter(currency=currency, offer__is_available=True)
+        .order_by("offer__product_name", "offer__name")
+    )
+    return [MarketOffer(p.offer, country.upper(), currency, p.unit_price) for p in prices]
+
+
+def market_offer(*, offer_id: str, country: str) -> MarketOffer:
+    """One offer at the price of a customer's market; used when ordering."""
+    currency = market_currency(country)
+    price = OfferPrice.objects.select_related("offer").filter(offer_id=offer_id, currency=currency).first()
+    if price is None:
+        if not Offer.objects.filter(id=offer_id).exists():
+            raise NotFound(errors.OFFER_NOT_FOUND, offer=str(offer_id)[:64])
+        raise InvalidInput(
+            errors.OFFER_NOT_SOLD_IN_MARKET, offer=offer_id, currency=currency, country=country
+        )
+    if not price.offer.is_available:
+        raise NotFound(errors.OFFER_NOT_FOUND, offer=offer_id)
+    return MarketOffer(price.offer, country.upper(), currency, price.unit_price)

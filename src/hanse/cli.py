@@ -1,0 +1,365 @@
+"""The ``hanse`` command: init, serve, worker, user create, token issue, audit verify, demo."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """A failure the operator can fix; printed without a traceback."""
+
+
+def setup_django(config: str | None) -> None:
+    """Validate the config file, then start Django against that instance's database."""
+    if not config:
+        raise CliError("--config FILE is required (or set HANSE_CONFIG)")
+    from hanse.instance.config import load_config
+
+    load_config(config)  # fail here, naming the file and key, before Django hides it in a traceback
+    os.environ["HANSE_CONFIG"] = str(Path(config).resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hanse.settings")
+    import django
+
+    django.setup()
+
+
+def _ensure_migrated() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception as e:  # a database that cannot be reached at all
+        raise CliError(f"cannot open the database: {e}") from None
+    if pending:
+        raise CliError(
+            "the database is not initialised or not up to date: run `hanse init --config FILE` first"
+        )
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    setup_django(args.config)
+    from django.core.management import call_command
+
+    from hanse.instance.current import instance
+
+    inst = instance()
+    inst.data_dir.mkdir(parents=True, exist_ok=True)
+    (inst.data_dir / "static").mkdir(exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    print(f"instance {inst.id} ({inst.name}): database ready at {_redact(inst.database_url)}")
+    return EXIT_OK
+
+
+def _redact(url: str) -> str:
+    from urllib.parse import urlparse
+
+    p = urlparse(url)
+    return url.replace(f":{p.password}@", ":***@") if p.password else url
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    setup_django(args.config)
+    _ensure_migrated()
+    from gunicorn.app.base import BaseApplication
+
+    from hanse.instance.current import instance
+    from hanse.wsgi import application
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("threads", args.threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("timeout", 60)
+            self.cfg.set("graceful_timeout", 10)
+            self.cfg.set("accesslog", "-" if args.access_log else None)
+            self.cfg.set("proc_name", f"hanse-{instance().id}")
+
+        def load(self) -> Any:
+            return application
+
+    print(
+        f"hanse {instance().id}: serving http://{args.host}:{args.port}/ with {args.workers} worker(s)",
+        flush=True,
+    )
+    Server().run()
+    return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    setup_django(args.config)
+    _ensure_migrated()
+    from django.core.management import call_command
+
+    argv = ["--no-reload", "--queue-name", "*", "--interval", str(args.interval)]
+    if args.batch:
+        argv.append("--batch")
+    call_command("db_worker", *argv)
+    return EXIT_OK
+
+
+def _read_password() -> str | None:
+    if sys.stdin is None or sys.stdin.isatty():
+        return None
+    line = sys.stdin.readline().rstrip("\r\n")
+    return line or None
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    setup_django(args.config)
+    _ensure_migrated()
+    from hanse.access.principal import system_principal
+    from hanse.directory import services as directory
+    from hanse.directory.selectors import tenant_by_domain
+    from hanse.instance.current import instance
+    from hanse.partners.models import PartnerAccount
+    from hanse.partners.services import partner_account_create
+
+    actor = system_principal("cli")
+    roles = directory.parse_roles(args.role)
+    kinds = {directory.ROLE_TENANT_KINDS[r] for r in roles}
+    if len(kinds) > 1:
+        raise CliError("these roles belong to different kinds of tenant; create one user per kind")
+    from django.db import transaction
+
+    password = _read_password()
+    with transaction.atomic():
+        tenant = tenant_by_domain(args.tenant)
+        created_tenant = tenant is None
+        if tenant is None:
+            region = args.region or instance().regions[0].id
+            tenant = directory.tenant_create(
+                actor=actor,
+                domain=args.tenant,
+                name=args.tenant_name or args.tenant,
+                kind=kinds.pop(),
+                region=region,
+                country=args.country,
+            )
+            if tenant.kind == "partner":
+                # An operator enrolling a partner by hand vouches for it: the account starts active.
+                partner_account_create(
+                    actor=actor, tenant=tenant, company_name=tenant.name, state=PartnerAccount.State.ACTIVE
+                )
+        created = directory.user_create(
+            actor=actor,
+            tenant=tenant,
+            upn=args.upn,
+            display_name=args.display_name or "",
+            roles=roles,
+            password=password,
+            must_change_password=not args.no_password_change,
+        )
+    if created_tenant:
+        print(f"created tenant {tenant.domain} ({tenant.kind}, region {tenant.home_region})")
+    print(f"created user {created.user.upn} with role(s) {', '.join(r.value for r in roles)}")
+    if created.generated:
+        print(f"password (shown once): {created.password}")
+    return EXIT_OK
+
+
+def cmd_token_issue(args: argparse.Namespace) -> int:
+    setup_django(args.config)
+    _ensure_migrated()
+    from hanse.access.principal import system_principal
+    from hanse.directory import errors as directory_errors
+    from hanse.directory import services as directory
+    from hanse.directory.selectors import user_by_upn
+    from hanse.errors import NotFound
+
+    user = user_by_upn(args.user)
+    if user is None:
+        raise NotFound(directory_errors.USER_NOT_FOUND, upn=args.user)
+    issued = directory.token_issue(
+        actor=system_principal("cli"), user=user, ttl_seconds=args.ttl, label=args.label or "cli"
+    )
+    print(issued.token)
+    return EXIT_OK
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    setup_django(args.config)
+    _ensure_migrated()
+    from hanse.audit.verify import verify_chain
+
+    result = verify_chain()
+    if result.ok:
+        print(f"audit log intact: {result.checked} record(s) verified")
+        return EXIT_OK
+    where = f"record #{result.bad_seq}" + (f" (id {result.bad_id})" if result.bad_id else "")
+    print(
+        f"audit log BROKEN at {where}: {result.reason}; {result.checked} record(s) before it are intact",
+        file=sys.stderr,
+    )
+    return EXIT_FAIL
+
+
+def cmd_catalog_load(args: argparse.Namespace) -> int:
+    setup_django(args.config)
+    _ensure_migrated()
+    from hanse.access.principal import system_principal
+    from hanse.catalog.services import catalog_load
+
+    loaded = catalog_load(actor=system_principal("cli"), path=Path(args.file))
+    print(f"loaded {len(loaded)} offer(s)")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from hanse.demo import run_demo
+
+    return run_demo(data_dir=Path(args.data_dir), port_base=args.port_base, seed_only=args.seed_only)
+
+
+def cmd_demo_seed(args: argparse.Namespace) -> int:
+    setup_django(args.config)
+    _ensure_migrated()
+    from hanse.demo_seed import seed
+
+    seed(out=Path(args.out))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hanse", description="Hanse: a partner center for sovereign clouds."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(
+        name: str,
+        help_: str,
+        fn: Callable[[argparse.Namespace], int],
+        *,
+        parent: Any = sub,
+        config: bool = True,
+    ) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_, description=help_)
+        if config:
+            p.add_argument(
+                "--config",
+                default=os.environ.get("HANSE_CONFIG"),
+                metavar="FILE",
+                help="the instance's TOML file (default: $HANSE_CONFIG)",
+            )
+        p.set_defaults(fn=fn)
+        return p
+
+    command("init", "Create or upgrade the instance's database (safe to repeat).", cmd_init)
+
+    p = command("serve", "Serve the web UI, the API and static files (gunicorn).", cmd_serve)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2, help="worker processes (default: 2)")
+    p.add_argument("--threads", type=int, default=4, help="threads per worker process (default: 4)")
+    p.add_argument("--access-log", action="store_true", help="log each request to stdout")
+
+    p = command("worker", "Run durable background jobs from the database queue.", cmd_worker)
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
+    p.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+
+    user = sub.add_parser("user", help="Manage users.", description="Manage users.")
+    user_sub = user.add_subparsers(dest="user_command", metavar="COMMAND", required=True)
+    p = command(
+        "create",
+        "Create a user; the password is read from stdin, or generated and printed once.",
+        cmd_user_create,
+        parent=user_sub,
+    )
+    p.add_argument(
+        "--tenant", required=True, metavar="DOMAIN", help="the tenant's domain (created if missing)"
+    )
+    p.add_argument("--upn", required=True, help="user principal name, e.g. admin@contoso.example")
+    p.add_argument(
+        "--role",
+        required=True,
+        action="append",
+        help="role to grant (repeatable): global_admin, user_management_admin, admin_agent, sales_agent, "
+        "billing_admin, helpdesk_agent, customer_global_admin, operator, trustee_officer",
+    )
+    p.add_argument("--display-name", default="")
+    p.add_argument("--tenant-name", default="", help="name of a new tenant (default: its domain)")
+    p.add_argument("--region", default="", help="home region of a new tenant (default: the first region)")
+    p.add_argument("--country", default=None, help="country of a new tenant (default: the region's)")
+    p.add_argument(
+        "--no-password-change", action="store_true", help="do not force a password change at first sign-in"
+    )
+
+    token = sub.add_parser("token", help="Manage API tokens.", description="Manage API tokens.")
+    token_sub = token.add_subparsers(dest="token_command", metavar="COMMAND", required=True)
+    p = command(
+        "issue",
+        "Print a bearer token for the API (stored hashed, expiring, revocable).",
+        cmd_token_issue,
+        parent=token_sub,
+    )
+    p.add_argument("--user", required=True, metavar="UPN")
+    p.add_argument("--ttl", type=int, default=3600, metavar="SECONDS", help="lifetime (default: 3600)")
+    p.add_argument("--label", default="")
+
+    audit = sub.add_parser("audit", help="The audit log.", description="The audit log.")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
+    command(
+        "verify",
+        "Exit 0 if the audit log is intact; else exit 1 naming the first bad record.",
+        cmd_audit_verify,
+        parent=audit_sub,
+    )
+
+    catalog = sub.add_parser(
+        "catalog", help="The instance's catalogue.", description="The instance's catalogue."
+    )
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", metavar="COMMAND", required=True)
+    p = command(
+        "load",
+        "Load offers from a JSON file (all or nothing). The first load is the instance's existing catalogue; "
+        "after that each offer is a new service, refused where the instance deploys no new services.",
+        cmd_catalog_load,
+        parent=catalog_sub,
+    )
+    p.add_argument("--file", required=True, help="a JSON list of offers (see src/hanse/catalog/data/)")
+
+    p = command(
+        "demo",
+        "Run both demo instances (sovereign 'de' and public 'eu') with demo data.",
+        cmd_demo,
+        config=False,
+    )
+    p.add_argument("--data-dir", default="demo-data", metavar="DIR", help="where configs and data go")
+    p.add_argument("--port-base", type=int, default=8000, help="de on this port, eu on the next")
+    p.add_argument("--seed-only", action="store_true", help="write configs and seed, then exit")
+
+    p = command("demo-seed", argparse.SUPPRESS, cmd_demo_seed)
+    p.add_argument("--out", required=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from hanse.errors import DomainError
+    from hanse.instance.config import ConfigError
+
+    try:
+        return args.fn(args)
+    except ConfigError as e:
+        print(f"hanse: configuration error: {e.file}: {e.key}: {e.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except CliError as e:
+        print(f"hanse: {e}", file=sys.stderr)
+        return EXIT_FAIL
+    except DomainError as e:
+        print(f"hanse: {e.description} (code {e.code})", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        return 130

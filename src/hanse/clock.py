@@ -1,0 +1,11 @@
+"""The one clock (DESIGN §4.5): every "now" comes from here, so expiry and retention are testable."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+
+def now() -> datetime:
+    return timezone.now()

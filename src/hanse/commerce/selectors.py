@@ -1,0 +1,73 @@
+"""Reads of orders and subscriptions, through the scope helper."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+
+from django.db.models import Sum
+
+from hanse.access.principal import Principal
+from hanse.access.roles import Action
+from hanse.access.scope import scoped
+from hanse.commerce import errors
+from hanse.commerce.models import Order, Subscription
+from hanse.customers.selectors import customer_get
+from hanse.errors import NotFound
+
+
+def subscriptions_for_customer(*, principal: Principal, customer_id: uuid.UUID) -> list[Subscription]:
+    customer = customer_get(principal=principal, customer_id=customer_id)
+    return list(
+        scoped(Subscription.objects.select_related("offer"), principal, Action.CUSTOMER_VIEW)
+        .filter(customer=customer)
+        .order_by("created_at", "id")
+    )
+
+
+def subscription_get(
+    *, principal: Principal, customer_id: uuid.UUID, subscription_id: uuid.UUID
+) -> Subscription:
+    sub = (
+        scoped(Subscription.objects.select_related("offer", "customer"), principal, Action.CUSTOMER_VIEW)
+        .filter(id=subscription_id, customer_id=customer_id)
+        .first()
+    )
+    if sub is None:
+        raise NotFound(errors.SUBSCRIPTION_NOT_FOUND)
+    return sub
+
+
+def orders_for_customer(*, principal: Principal, customer_id: uuid.UUID) -> list[Order]:
+    customer = customer_get(principal=principal, customer_id=customer_id)
+    return list(
+        scoped(Order.objects.prefetch_related("line_items"), principal, Action.CUSTOMER_VIEW)
+        .filter(customer=customer)
+        .order_by("created_at", "id")
+    )
+
+
+def order_get(*, principal: Principal, customer_id: uuid.UUID, order_id: uuid.UUID) -> Order:
+    order = (
+        scoped(Order.objects.prefetch_related("line_items"), principal, Action.CUSTOMER_VIEW)
+        .filter(id=order_id, customer_id=customer_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound(errors.ORDER_NOT_FOUND)
+    return order
+
+
+def seats_by_offer(*, principal: Principal) -> list[tuple[str, int]]:
+    """Active seats per offer across the caller's customers, for the overview chart."""
+    rows = (
+        scoped(Subscription.objects.all(), principal, Action.CUSTOMER_VIEW)
+        .filter(status=Subscription.Status.ACTIVE)
+        .values("offer__name")
+        .annotate(seats=Sum("quantity"))
+        .order_by("-seats", "offer__name")
+    )
+    totals: dict[str, int] = defaultdict(int)
+    for r in rows:
+        totals[r["offer__name"]] += r["seats"]
+    return list(totals.items())

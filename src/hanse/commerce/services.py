@@ -1,0 +1,215 @@
+"""Every write to orders and subscriptions."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from hanse import clock
+from hanse.access.principal import Principal
+from hanse.access.roles import Action
+from hanse.access.scope import scoped
+from hanse.audit import services as audit
+from hanse.catalog.selectors import market_offer
+from hanse.commerce import errors
+from hanse.commerce.models import Order, OrderLineItem, Subscription
+from hanse.customers.selectors import customer_get
+from hanse.errors import Conflict, DomainError, InvalidInput, NotFound
+from hanse.licensing.services import ensure_seats_cover
+from hanse.partners.models import PartnerAccount
+from hanse.partners.services import account_for_update, ensure_active
+
+MAX_LINES = 50
+S = Subscription.Status
+
+
+@dataclass(frozen=True)
+class LineItem:
+    offer_id: str
+    quantity: int
+    friendly_name: str = ""
+    number: int | None = None
+
+
+def subscription_snapshot(s: Subscription) -> dict[str, object]:
+    return {
+        "offerId": s.offer_id,
+        "friendlyName": s.friendly_name,
+        "quantity": s.quantity,
+        "status": s.status,
+        "autoRenewEnabled": s.auto_renew,
+        "isTrial": s.is_trial,
+        "unitPrice": s.unit_price,
+        "currency": s.currency,
+    }
+
+
+@transaction.atomic
+def order_create(*, actor: Principal, customer_id: uuid.UUID, lines: list[LineItem]) -> Order:
+    """All of an order's subscriptions, or none."""
+    customer = customer_get(principal=actor, customer_id=customer_id, action=Action.SUBSCRIPTION_MANAGE)
+    account = account_for_update(customer.partner_id)
+    ensure_active(account)
+    if not 1 <= len(lines) <= MAX_LINES:
+        raise InvalidInput(errors.ORDER_EMPTY, max=MAX_LINES)
+    numbers = [line.number if line.number is not None else i for i, line in enumerate(lines)]
+    duplicates = {n for n in numbers if numbers.count(n) > 1}
+    if duplicates:
+        raise InvalidInput(errors.DUPLICATE_LINE, number=min(duplicates))
+    priced = []
+    for line in lines:
+        item = market_offer(offer_id=line.offer_id, country=customer.country)
+        offer = item.offer
+        if not offer.min_quantity <= line.quantity <= offer.max_quantity:
+            raise InvalidInput(
+                errors.QUANTITY_OUT_OF_RANGE,
+                offer=offer.id,
+                min=offer.min_quantity,
+                max=offer.max_quantity,
+                quantity=line.quantity,
+            )
+        trial_twice = any(earlier.offer.id == offer.id for _, earlier in priced)
+        if offer.is_trial and (
+            trial_twice or Subscription.objects.filter(customer=customer, offer=offer).exists()
+        ):
+            raise Conflict(errors.TRIAL_ALREADY_USED, offer=offer.id)
+        priced.append((line, item))
+    now = clock.now()
+    currency = priced[0][1].currency
+    order = Order.objects.create(
+        customer=customer, partner=account, currency=currency, created_at=now, created_by=actor.upn
+    )
+    for number, (line, item) in zip(numbers, priced, strict=True):
+        sub = Subscription.objects.create(
+            customer=customer,
+            partner=account,
+            order=order,
+            offer=item.offer,
+            friendly_name=(line.friendly_name or "").strip()[:200] or item.offer.name,
+            quantity=line.quantity,
+            is_trial=item.offer.is_trial,
+            auto_renew=not item.offer.is_trial,
+            billing_cycle=item.offer.billing_cycle,
+            term=item.offer.term,
+            unit_price=item.unit_price,
+            currency=item.currency,
+            created_at=now,
+            updated_at=now,
+        )
+        OrderLineItem.objects.create(
+            order=order,
+            number=number,
+            offer=item.offer,
+            quantity=line.quantity,
+            friendly_name=sub.friendly_name,
+            subscription=sub,
+        )
+        audit.record(
+            actor=actor,
+            action="subscription.create",
+            target_type="Subscription",
+            target_id=sub.id,
+            partner_id=account.id,
+            tenant_id=customer.tenant_id,
+            after=subscription_snapshot(sub),
+        )
+    audit.record(
+        actor=actor,
+        action="order.create",
+        target_type="Order",
+        target_id=order.id,
+        partner_id=account.id,
+        tenant_id=customer.tenant_id,
+        after={"lineItems": [{"offerId": li.offer_id, "quantity": li.quantity} for li, _ in priced]},
+    )
+    return order
+
+
+@dataclass(frozen=True)
+class SubscriptionChange:
+    quantity: int | None = None
+    friendly_name: str | None = None
+    status: str | None = None
+    auto_renew: bool | None = None
+
+
+@transaction.atomic
+def subscription_update(
+    *,
+    actor: Principal,
+    customer_id: uuid.UUID,
+    subscription_id: uuid.UUID,
+    change: SubscriptionChange,
+    if_match: str | None,
+) -> Subscription:
+    sub = (
+        scoped(Subscription.objects.select_for_update(), actor, Action.SUBSCRIPTION_MANAGE)
+        .select_related("offer", "customer")
+        .filter(id=subscription_id, customer_id=customer_id)
+        .first()
+    )
+    if sub is None:
+        raise NotFound(errors.SUBSCRIPTION_NOT_FOUND)
+    if if_match is not None and if_match.strip() not in (sub.etag, sub.etag[2:], str(sub.version)):
+        raise DomainError(errors.ETAG_MISMATCH)
+    if sub.status == S.DELETED:
+        raise Conflict(errors.SUBSCRIPTION_CANCELLED)
+    ensure_active(PartnerAccount.objects.get(id=sub.partner_id))
+    if change.status is not None and change.status not in S.values:
+        raise InvalidInput(errors.STATUS_INVALID, status=str(change.status)[:20])
+    before = subscription_snapshot(sub)
+    target_status = change.status or sub.status
+    if change.quantity is not None and change.quantity != sub.quantity:
+        # The quantity applies to the subscription as it will be after this request.
+        if target_status != S.ACTIVE:
+            raise Conflict(errors.SUBSCRIPTION_SUSPENDED)
+        if not sub.offer.min_quantity <= change.quantity <= sub.offer.max_quantity:
+            raise InvalidInput(
+                errors.QUANTITY_OUT_OF_RANGE,
+                offer=sub.offer_id,
+                min=sub.offer.min_quantity,
+                max=sub.offer.max_quantity,
+                quantity=change.quantity,
+            )
+        sub.quantity = change.quantity
+    if change.friendly_name is not None:
+        if not change.friendly_name.strip():
+            raise InvalidInput(errors.FRIENDLY_NAME_EMPTY)
+        sub.friendly_name = change.friendly_name.strip()[:200]
+    if change.auto_renew is not None:
+        sub.auto_renew = change.auto_renew
+    reduces = target_status != S.ACTIVE or (
+        change.quantity is not None and change.quantity < before["quantity"]
+    )
+    if reduces and sub.status == S.ACTIVE:
+        ensure_seats_cover(subscription=sub, quantity=sub.quantity, status=target_status)
+    action = "subscription.update"
+    if target_status != sub.status:
+        action = {
+            S.ACTIVE: "subscription.reactivate",
+            S.SUSPENDED: "subscription.suspend",
+            S.DELETED: "subscription.cancel",
+        }[S(target_status)]
+        sub.status = target_status
+        if target_status == S.DELETED:
+            sub.cancelled_at = clock.now()
+            sub.auto_renew = False
+    after = subscription_snapshot(sub)
+    if after == before:
+        return sub
+    sub.version += 1
+    sub.updated_at = clock.now()
+    sub.save()
+    audit.record(
+        actor=actor,
+        action=action,
+        target_type="Subscription",
+        target_id=sub.id,
+        partner_id=sub.partner_id,
+        tenant_id=sub.customer.tenant_id,
+        before=before,
+        after=after,
+    )
+    return sub

@@ -1,0 +1,202 @@
+"""Every write to customers: create, update the billing profile."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from hanse import clock
+from hanse.access.principal import Principal
+from hanse.access.roles import Action
+from hanse.access.scope import require, scoped
+from hanse.audit import services as audit
+from hanse.catalog.markets import market_currency
+from hanse.customers import errors
+from hanse.customers.models import Customer
+from hanse.directory import services as directory
+from hanse.directory.models import Tenant
+from hanse.errors import Conflict, DomainError, InvalidInput, NotFound, NotPermitted
+from hanse.instance import policy
+from hanse.instance.current import instance
+from hanse.partners.models import PartnerAccount
+from hanse.partners.services import account_for_update, ensure_active
+from hanse.validators import is_email
+
+
+@dataclass(frozen=True)
+class BillingProfile:
+    first_name: str
+    last_name: str
+    email: str
+    country: str
+    city: str
+    postal_code: str
+    address_line1: str
+    company_name: str = ""
+    culture: str = "en-US"
+    language: str = "en"
+
+
+def _snapshot(c: Customer) -> dict[str, object]:
+    return {
+        "companyName": c.company_name,
+        "domain": c.tenant.domain,
+        "relationship": c.relationship,
+        "billingProfile": {
+            "firstName": c.first_name,
+            "lastName": c.last_name,
+            "email": c.email,
+            "culture": c.culture,
+            "language": c.language,
+            "companyName": c.billing_company_name,
+            "country": c.country,
+            "city": c.city,
+            "postalCode": c.postal_code,
+            "addressLine1": c.address_line1,
+        },
+    }
+
+
+REQUIRED_BILLING = {
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "city": "city",
+    "postalCode": "postal_code",
+    "addressLine1": "address_line1",
+}
+
+
+def _apply_billing(c: Customer, b: BillingProfile) -> None:
+    market_currency(b.country)  # EU-27 + EFTA only: a clear 400 otherwise
+    for field, attr in REQUIRED_BILLING.items():
+        if not getattr(b, attr).strip():
+            raise InvalidInput(errors.FIELD_INVALID, field=field, reason=_("required"))
+    if not is_email(b.email.strip()):
+        raise InvalidInput(errors.FIELD_INVALID, field="email", reason=_("not an email address"))
+    c.first_name, c.last_name, c.email = b.first_name.strip(), b.last_name.strip(), b.email.strip()
+    c.culture, c.language = b.culture.strip() or "en-US", (b.language.strip() or "en")[:5]
+    c.billing_company_name = b.company_name.strip() or c.company_name
+    c.country, c.city = b.country.strip().upper(), b.city.strip()
+    c.postal_code, c.address_line1 = b.postal_code.strip(), b.address_line1.strip()
+
+
+def _customer_region(country: str, fallback: str) -> str:
+    # A customer's home region: one of the instance's regions in its country, else the partner's.
+    return next((r.id for r in instance().regions if r.country == country), fallback)
+
+
+@transaction.atomic
+def customer_create(*, actor: Principal, company_name: str, domain: str, billing: BillingProfile) -> Customer:
+    require(actor, Action.CUSTOMER_CREATE)
+    if not instance().accepts_new_customers:
+        raise NotPermitted(errors.NEW_CUSTOMERS_CLOSED, instead=policy.instead())
+    account = account_for_update(actor.partner_id)
+    ensure_active(account)
+    name = (company_name or "").strip()
+    if not name:
+        raise InvalidInput(errors.FIELD_INVALID, field="companyName", reason=_("required"))
+    return _insert(actor, "customer.create", account, name, domain, billing, clock.now())
+
+
+@transaction.atomic
+def customer_import(
+    *,
+    actor: Principal,
+    partner: PartnerAccount,
+    company_name: str,
+    domain: str,
+    billing: BillingProfile,
+    created_at: datetime | None = None,
+) -> Customer:
+    """Bring an existing customer into the instance (seeding, migration); the sovereign
+    instance's closure applies to new customers, not to the ones it already serves."""
+    if not actor.is_system:
+        raise NotPermitted(errors.NEW_CUSTOMERS_CLOSED, instead=policy.instead())
+    return _insert(
+        actor, "customer.import", partner, company_name, domain, billing, created_at or clock.now()
+    )
+
+
+def _insert(
+    actor: Principal,
+    action: str,
+    account: PartnerAccount,
+    name: str,
+    domain: str,
+    billing: BillingProfile,
+    created_at: datetime,
+) -> Customer:
+    market_currency(billing.country)
+    country = billing.country.strip().upper()
+    try:
+        tenant = directory.tenant_create(
+            actor=actor,
+            domain=domain,
+            name=name,
+            kind=Tenant.Kind.CUSTOMER,
+            region=_customer_region(country, account.region),
+            country=country,
+        )
+    except Conflict:
+        raise Conflict(errors.DOMAIN_TAKEN, domain=domain.strip().lower()) from None
+    customer = Customer(partner=account, tenant=tenant, company_name=name, created_at=created_at)
+    _apply_billing(customer, billing)
+    customer.save(force_insert=True)
+    audit.record(
+        actor=actor,
+        action=action,
+        target_type="Customer",
+        target_id=customer.id,
+        partner_id=account.id,
+        tenant_id=tenant.id,
+        after=_snapshot(customer),
+    )
+    return customer
+
+
+def _locked(actor: Principal, customer_id: uuid.UUID, action: Action) -> Customer:
+    customer = (
+        scoped(Customer.objects.select_for_update(), actor, action)
+        .select_related("tenant")
+        .filter(id=customer_id)
+        .first()
+    )
+    if customer is None:
+        raise NotFound(errors.CUSTOMER_NOT_FOUND)
+    return customer
+
+
+@transaction.atomic
+def customer_update_billing(
+    *, actor: Principal, customer_id: uuid.UUID, billing: BillingProfile, if_match: str | None
+) -> Customer:
+    customer = _locked(actor, customer_id, Action.CUSTOMER_EDIT)
+    if if_match is not None and if_match.strip() not in (
+        customer.etag,
+        customer.etag[2:],
+        str(customer.version),
+    ):
+        raise DomainError(errors.ETAG_MISMATCH)
+    before = _snapshot(customer)
+    _apply_billing(customer, billing)
+    customer.version += 1
+    customer.save()
+    audit.record(
+        actor=actor,
+        action="customer.update_billing",
+        target_type="Customer",
+        target_id=customer.id,
+        partner_id=customer.partner_id,
+        tenant_id=customer.tenant_id,
+        before=before,
+        after=_snapshot(customer),
+    )
+    return customer
+
+
+def billing_from_dict(data: dict[str, object]) -> BillingProfile:
+    return BillingProfile(**{k: str(v) for k, v in data.items() if k in BillingProfile.__dataclass_fields__})

@@ -1,0 +1,161 @@
+"""Customer pages: list with search and paging, new customer, detail, billing profile."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from hanse.access.guards import require_action
+from hanse.access.roles import Action
+from hanse.commerce.selectors import orders_for_customer, subscriptions_for_customer
+from hanse.commerce.views import cart_size
+from hanse.customers import errors
+from hanse.customers.forms import BillingEditForm, CustomerForm, SearchForm
+from hanse.customers.selectors import customer_get, customer_page
+from hanse.customers.services import customer_create, customer_update_billing
+from hanse.errors import DomainError, NotPermitted
+from hanse.instance import policy
+from hanse.instance.current import instance
+
+PAGE_SIZE = 25
+
+
+def _closed() -> str | None:
+    """Why this instance takes no new customers (the service's refusal, word for word), or None."""
+    if instance().accepts_new_customers:
+        return None
+    return NotPermitted(errors.NEW_CUSTOMERS_CLOSED, instead=policy.instead()).description
+
+
+def market_name(country: str) -> str:
+    market = instance().markets.get(country)
+    return str(market[0]) if market else country
+
+
+@require_action(Action.CUSTOMER_VIEW)
+def customer_list(request: HttpRequest) -> HttpResponse:
+    principal = request.principal  # type: ignore[attr-defined]
+    search = SearchForm(request.GET)
+    q = search.cleaned_data["q"].strip() if search.is_valid() else ""
+    page = customer_page(
+        principal=principal,
+        size=PAGE_SIZE,
+        token=request.GET.get("after") or None,
+        prefix=q or None,
+        field="both",
+    )
+    next_query = urlencode({"after": page.next_token, **({"q": q} if q else {})}) if page.next_token else ""
+    return render(
+        request,
+        "customers/list.html",
+        {
+            "search": search,
+            "q": q,
+            "page": page,
+            "next_query": next_query,
+            "can_create": principal.can(Action.CUSTOMER_CREATE) and instance().accepts_new_customers,
+            "closed": _closed(),
+        },
+    )
+
+
+@require_action(Action.CUSTOMER_CREATE)
+def customer_new(request: HttpRequest) -> HttpResponse:
+    form = CustomerForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                customer = customer_create(
+                    actor=request.principal,  # type: ignore[attr-defined]
+                    company_name=form.cleaned_data["company_name"],
+                    domain=form.cleaned_data["domain"],
+                    billing=form.billing(),
+                )
+            except DomainError as e:
+                form.add_error(None, e.description)
+                status = e.status
+            else:
+                messages.success(
+                    request, _("The customer %(name)s was created.") % {"name": customer.company_name}
+                )
+                return redirect("customers:detail", customer_id=customer.id)
+    # Closed to new customers: explain the refusal instead of offering a form the service refuses.
+    return render(request, "customers/new.html", {"form": form, "closed": _closed()}, status=status)
+
+
+@require_action(Action.CUSTOMER_VIEW)
+def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+    principal = request.principal  # type: ignore[attr-defined]
+    customer = customer_get(principal=principal, customer_id=customer_id)
+    can_buy = principal.can(Action.SUBSCRIPTION_MANAGE)
+    return render(
+        request,
+        "customers/detail.html",
+        {
+            "customer": customer,
+            "market": market_name(customer.country),
+            "subscriptions": subscriptions_for_customer(principal=principal, customer_id=customer.id),
+            "orders": orders_for_customer(principal=principal, customer_id=customer.id),
+            "can_edit": principal.can(Action.CUSTOMER_EDIT),
+            "can_buy": can_buy and principal.can(Action.PRICING_VIEW),
+            "can_manage": can_buy,
+            "cart_size": cart_size(request, customer.id) if can_buy else 0,
+            "buy_query": urlencode({"country": customer.country, "customer": customer.id}),
+            "users_section": _users_section(principal, customer.id),
+        },
+    )
+
+
+def _users_section(principal: object, customer_id: uuid.UUID) -> dict[str, object] | None:
+    """Users and licences: served here, or a pointer to the admin center where this instance does them."""
+    from hanse.admincenter.shells import PARTNER_CENTER, SHELLS
+    from hanse.admincenter.views import pointer
+
+    if not principal.can(Action.CUSTOMER_USER_MANAGE):  # type: ignore[attr-defined]
+        return None
+    shell = SHELLS[PARTNER_CENTER]
+    pointers = [
+        pointer(shell, "customer_users", "users", customer_id=customer_id),
+        pointer(shell, "password_reset", "users", customer_id=customer_id),
+        pointer(shell, "licences", "licences", customer_id=customer_id),
+    ]
+    return {"pointers": [p for p in pointers if p]}
+
+
+@require_action(Action.CUSTOMER_EDIT)
+def customer_billing(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+    principal = request.principal  # type: ignore[attr-defined]
+    customer = customer_get(principal=principal, customer_id=customer_id, action=Action.CUSTOMER_EDIT)
+    status = 200
+    if request.method == "POST":
+        form = BillingEditForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                customer_update_billing(
+                    actor=principal,
+                    customer_id=customer.id,
+                    billing=form.billing(culture=form.culture_for(customer)),
+                    if_match=str(form.cleaned_data["version"]),
+                )
+            except DomainError as e:
+                form.add_error(None, e.description)
+                status = e.status
+            else:
+                messages.success(request, _("The billing profile was saved."))
+                return redirect("customers:detail", customer_id=customer.id)
+    else:
+        form = BillingEditForm(initial=BillingEditForm.initial_for(customer))
+    return render(
+        request,
+        "customers/billing.html",
+        {"form": form, "customer": customer, "conflict": status == 412},
+        status=status,
+    )

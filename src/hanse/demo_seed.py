@@ -1,0 +1,254 @@
+"""Demo data for one instance; run by ``hanse demo`` once per instance, in that instance's process."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from hanse import clock
+from hanse.access.principal import Principal, system_principal
+from hanse.access.roles import PARTNER_ROLES, Role
+from hanse.catalog.models import Offer
+from hanse.catalog.services import catalog_load
+from hanse.commerce.models import Subscription
+from hanse.commerce.services import LineItem, order_create
+from hanse.customers.models import Customer
+from hanse.customers.services import BillingProfile, customer_import
+from hanse.directory import services as directory
+from hanse.directory.customer_users import NewUser, customer_user_create
+from hanse.directory.models import Tenant, User
+from hanse.directory.selectors import principal_for
+from hanse.instance.current import instance
+from hanse.licensing.services import licence_update
+from hanse.partners.models import PartnerAccount
+from hanse.partners.services import agreement_sign, partner_account_create
+
+CATALOG_DIR = Path(__file__).resolve().parent / "catalog" / "data"
+
+CONTACTS = [
+    ("Anna", "Schmidt"),
+    ("Lukas", "Müller"),
+    ("Claire", "Dubois"),
+    ("Jan", "de Vries"),
+    ("Sofia", "Rossi"),
+    ("Mateo", "García"),
+    ("Ingrid", "Hansen"),
+    ("Piotr", "Nowak"),
+    ("Eva", "Novák"),
+    ("Jóna", "Sigurðardóttir"),
+]
+STREETS = [
+    "Hauptstraße",
+    "Rue de la Paix",
+    "Kerkstraat",
+    "Via Roma",
+    "Calle Mayor",
+    "Storgatan",
+    "ulica Długa",
+]
+
+CUSTOMERS = {
+    "contoso-de.example": [
+        ("Bäckerei Hoffmann GmbH", "baeckerei-hoffmann.example", "DE", "Frankfurt am Main"),
+        ("Stadtwerke Lindenau", "stadtwerke-lindenau.example", "DE", "Leipzig"),
+        ("Weingut Ahrtal KG", "weingut-ahrtal.example", "DE", "Bad Neuenahr"),
+        ("Alpenblick Hotels AG", "alpenblick-hotels.example", "AT", "Innsbruck"),
+        ("Wiener Stahlbau GmbH", "wiener-stahlbau.example", "AT", "Wien"),
+        ("Zürcher Treuhand AG", "zuercher-treuhand.example", "CH", "Zürich"),
+        ("Genève Horlogerie SA", "geneve-horlogerie.example", "CH", "Genève"),
+        ("Vaduz Vermögensverwaltung AG", "vaduz-vv.example", "LI", "Vaduz"),
+        ("Atelier Lumière SARL", "atelier-lumiere.example", "FR", "Lyon"),
+        ("Brasserie du Nord SAS", "brasserie-du-nord.example", "FR", "Lille"),
+        ("Luxembourg Fiduciaire SA", "lux-fiduciaire.example", "LU", "Luxembourg"),
+        ("Brouwerij De Hoorn BV", "brouwerij-de-hoorn.example", "NL", "Haarlem"),
+        ("Antwerpse Diamant NV", "antwerpse-diamant.example", "BE", "Antwerpen"),
+        ("Cantina Toscana Srl", "cantina-toscana.example", "IT", "Firenze"),
+        ("Olivares del Sur SL", "olivares-del-sur.example", "ES", "Sevilla"),
+        ("Huta Szkła Kraków Sp. z o.o.", "huta-szkla.example", "PL", "Kraków"),
+        ("Pivovar Brno s.r.o.", "pivovar-brno.example", "CZ", "Brno"),
+        ("Nordhavn Logistik ApS", "nordhavn-logistik.example", "DK", "København"),
+        ("Göteborg Marin AB", "goteborg-marin.example", "SE", "Göteborg"),
+        ("Fjordkraft Maritime AS", "fjordkraft-maritime.example", "NO", "Bergen"),
+        ("Reykjavík Geothermal ehf.", "reykjavik-geo.example", "IS", "Reykjavík"),
+        ("Helsinki Design Oy", "helsinki-design.example", "FI", "Helsinki"),
+        ("Lisboa Azulejos Lda", "lisboa-azulejos.example", "PT", "Lisboa"),
+        ("Budapest Termál Kft.", "budapest-termal.example", "HU", "Budapest"),
+    ],
+    "fabrikam-eu.example": [
+        ("Contoso Pharma BV", "contoso-pharma.example", "NL", "Leiden"),
+        ("Tailspin Toys GmbH", "tailspin-toys.example", "DE", "Nürnberg"),
+        ("Wide World Importers SA", "wideworld.example", "FR", "Marseille"),
+        ("Adatum Consulting AB", "adatum-consulting.example", "SE", "Stockholm"),
+    ],
+    "northwind-eu.example": [
+        ("Alpine Ski House AG", "alpine-ski-house.example", "CH", "Davos"),
+        ("Margie's Travel SRL", "margies-travel.example", "RO", "Cluj-Napoca"),
+    ],
+}
+
+ROLE_LOCALPART = {
+    Role.GLOBAL_ADMIN: "admin",
+    Role.USER_MANAGEMENT_ADMIN: "useradmin",
+    Role.ADMIN_AGENT: "adminagent",
+    Role.SALES_AGENT: "sales",
+    Role.BILLING_ADMIN: "billing",
+    Role.HELPDESK_AGENT: "helpdesk",
+}
+
+PARTNERS = {
+    "de": [("contoso-de.example", "Contoso Deutschland GmbH", "de-central", True)],
+    "eu": [
+        ("fabrikam-eu.example", "Fabrikam Europe B.V.", "eu-west", True),
+        ("northwind-eu.example", "Northwind Partners SAS", "fr-central", False),
+    ],
+}
+
+
+@transaction.atomic
+def seed(*, out: Path) -> None:
+    inst = instance()
+    actor = system_principal("demo-seed")
+    region = inst.regions[0].id
+    users: list[dict[str, Any]] = []
+
+    def add(tenant: Tenant, localpart: str, name: str, roles: list[Role]) -> None:
+        created = directory.user_create(
+            actor=actor,
+            tenant=tenant,
+            upn=f"{localpart}@{tenant.domain}",
+            display_name=name,
+            roles=roles,
+            must_change_password=False,
+        )
+        users.append(
+            {
+                "instance": inst.id,
+                "kind": tenant.kind,
+                "tenant": tenant.domain,
+                "upn": created.user.upn,
+                "password": created.password,
+                "roles": [r.value for r in roles],
+            }
+        )
+
+    provider = directory.tenant_create(
+        actor=actor,
+        domain=f"operators.{inst.id}.example",
+        name=f"{inst.name} operations",
+        kind=Tenant.Kind.PROVIDER,
+        region=region,
+    )
+    add(provider, "operator", "Olga Operator", [Role.OPERATOR])
+    if inst.trustee_required:
+        trustee = directory.tenant_create(
+            actor=actor,
+            domain=f"trustee.{inst.id}.example",
+            name="Datentreuhand AG",
+            kind=Tenant.Kind.TRUSTEE,
+            region=region,
+        )
+        add(trustee, "officer", "Tilda Treuhand", [Role.TRUSTEE_OFFICER])
+
+    for domain, name, reg, full_staff in PARTNERS.get(
+        inst.id, [("partner.example", "Demo Partner", region, True)]
+    ):
+        tenant = directory.tenant_create(
+            actor=actor,
+            domain=domain,
+            name=name,
+            kind=Tenant.Kind.PARTNER,
+            region=reg if inst.region(reg) else region,
+        )
+        partner_account_create(
+            actor=actor, tenant=tenant, company_name=name, state=PartnerAccount.State.ACTIVE
+        )
+        roles = sorted(PARTNER_ROLES, key=list(ROLE_LOCALPART).index) if full_staff else [Role.GLOBAL_ADMIN]
+        for role in roles:
+            add(tenant, ROLE_LOCALPART[role], f"{role.label} ({name.split()[0]})", [role])
+        admin = User.objects.get(upn=f"admin@{domain}")
+        agreement_sign(actor=principal_for(admin), name=admin.display_name, email=admin.upn)
+
+    catalog_load(
+        actor=actor,
+        path=CATALOG_DIR / ("offers-sovereign.json" if inst.is_sovereign else "offers-public.json"),
+    )
+    for domain, *_ in PARTNERS.get(inst.id, []):
+        account = PartnerAccount.objects.get(tenant__domain=domain)
+        _seed_customers(actor, account, CUSTOMERS.get(domain, []))
+
+    first = Customer.objects.select_related("tenant").order_by("created_at").first()
+    if first is not None:
+        add(first.tenant, "it-admin", f"IT admin ({first.company_name})", [Role.CUSTOMER_GLOBAL_ADMIN])
+
+    out.write_text(json.dumps(users, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def _seed_users(actor: Principal, customer: Customer, subscription: Subscription) -> None:
+    """A few users per customer, licensed on its first subscription, so user and licence
+    management has something to show."""
+    for k, (first, last) in enumerate(CONTACTS[:3]):
+        created = customer_user_create(
+            actor=actor,
+            customer_id=customer.id,
+            new=NewUser(
+                upn=f"{_ascii(first)}.{_ascii(last)}@{customer.tenant.domain}",
+                display_name=f"{first} {last}",
+                usage_location=customer.country,
+            ),
+        )
+        if k < subscription.quantity:
+            licence_update(
+                actor=actor,
+                customer_id=customer.id,
+                user_id=created.user.id,
+                add=[subscription.offer_id],
+                remove=[],
+            )
+
+
+def _ascii(name: str) -> str:
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower().replace(" ", ".")
+
+
+def _seed_customers(
+    actor: Principal, account: PartnerAccount, customers: list[tuple[str, str, str, str]]
+) -> None:
+    """Existing customers with subscriptions, some of them trials: the starting point for migration."""
+    offers = list(Offer.objects.filter(is_trial=False).order_by("id"))
+    trials = list(Offer.objects.filter(is_trial=True).order_by("id"))
+    now = clock.now()
+    for i, (name, domain, country, city) in enumerate(customers):
+        first, last = CONTACTS[i % len(CONTACTS)]
+        customer = customer_import(
+            actor=actor,
+            partner=account,
+            company_name=name,
+            domain=domain,
+            billing=BillingProfile(
+                first_name=first,
+                last_name=last,
+                email=f"{_ascii(first)}@{domain}",
+                country=country,
+                city=city,
+                postal_code=f"{10000 + i * 137}",
+                address_line1=f"{STREETS[i % len(STREETS)]} {i + 1}",
+                language={"DE": "de", "AT": "de", "CH": "de", "FR": "fr", "LU": "fr", "BE": "fr"}.get(
+                    country, "en"
+                ),
+            ),
+            created_at=now - timedelta(days=90 + 37 * i),
+        )
+        lines = [
+            LineItem(offer_id=offers[(i + k) % len(offers)].id, quantity=5 + (i * 7 + k * 11) % 60)
+            for k in range(1 + i % 3)
+        ]
+        if trials and i % 4 == 0:
+            lines.append(LineItem(offer_id=trials[i % len(trials)].id, quantity=10))
+        order = order_create(actor=actor, customer_id=customer.id, lines=lines)
+        if i < 3:
+            _seed_users(actor, customer, order.subscriptions.order_by("created_at").first())

@@ -1,0 +1,234 @@
+"""Every write to a customer's users: create, update, delete and restore, password reset, CSV import.
+
+One service layer for both entry points (the partner center's /v1 API and the admin center);
+where each is allowed is decided by the instance's task routing, at the entry point.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from hanse import clock
+from hanse.access.principal import Principal
+from hanse.access.roles import Action
+from hanse.access.scope import scoped
+from hanse.customers.models import Customer
+from hanse.customers.selectors import customer_get
+from hanse.directory import errors
+from hanse.directory.models import User
+from hanse.directory.services import (
+    _audit_user,
+    _revoke_credentials,
+    _user_snapshot,
+    generate_password,
+    user_create,
+    user_restore,
+    user_soft_delete,
+)
+from hanse.errors import Conflict, DomainError, InvalidInput, NotFound
+from hanse.instance.current import instance
+
+RESTORE_DAYS = 30
+CSV_MAX_BYTES = 1_000_000
+CSV_MAX_ROWS = 1000
+
+
+def _customer(actor: Principal, customer_id: uuid.UUID) -> Customer:
+    return customer_get(principal=actor, customer_id=customer_id, action=Action.CUSTOMER_USER_MANAGE)
+
+
+def _location(value: str) -> str:
+    code = (value or "").strip().upper()
+    if code and code not in instance().markets:
+        raise InvalidInput(
+            errors.USAGE_LOCATION_INVALID, location=value[:10], markets=", ".join(sorted(instance().markets))
+        )
+    return code
+
+
+def customer_user_for_update(
+    actor: Principal, customer_id: uuid.UUID, user_id: uuid.UUID, *, deleted: bool = False
+) -> User:
+    """The user, locked; a deleted user is found only by restore (``deleted=True``)."""
+    customer = _customer(actor, customer_id)
+    user = (
+        scoped(User.objects.select_for_update(of=("self",)), actor, Action.CUSTOMER_USER_MANAGE)
+        .select_related("tenant")
+        .filter(id=user_id, tenant=customer.tenant, deleted_at__isnull=not deleted)
+        .first()
+    )
+    if user is None:
+        raise NotFound(errors.CUSTOMER_USER_NOT_FOUND)
+    return user
+
+
+@dataclass(frozen=True)
+class NewUser:
+    upn: str
+    display_name: str
+    usage_location: str = ""
+
+
+@transaction.atomic
+def customer_user_create(*, actor: Principal, customer_id: uuid.UUID, new: NewUser):  # noqa: ANN201
+    """A customer user with a temporary password, shown once, to change at first sign-in."""
+    customer = _customer(actor, customer_id)
+    location = _location(new.usage_location)
+    created = user_create(
+        actor=actor,
+        tenant=customer.tenant,
+        upn=new.upn,
+        display_name=new.display_name,
+        roles=[],
+        must_change_password=True,
+    )
+    if location:
+        created.user.usage_location = location
+        created.user.save(update_fields=["usage_location"])
+    return created
+
+
+@transaction.atomic
+def customer_user_update(
+    *,
+    actor: Principal,
+    customer_id: uuid.UUID,
+    user_id: uuid.UUID,
+    display_name: str | None = None,
+    usage_location: str | None = None,
+) -> User:
+    user = customer_user_for_update(actor, customer_id, user_id)
+    before = {**_user_snapshot(user), "usageLocation": user.usage_location}
+    if display_name is not None:
+        if not display_name.strip():
+            raise InvalidInput(errors.UPN_INVALID, upn="")
+        user.display_name = display_name.strip()[:200]
+    if usage_location is not None:
+        user.usage_location = _location(usage_location)
+    after = {**_user_snapshot(user), "usageLocation": user.usage_location}
+    if after != before:
+        user.save(update_fields=["display_name", "usage_location"])
+        _audit_user(actor, "user.update", user, before=before, after=after)
+    return user
+
+
+@transaction.atomic
+def customer_user_delete(*, actor: Principal, customer_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    """Soft delete: restorable for 30 days; the user's licences are freed at once."""
+    from hanse.licensing.models import LicenceAssignment
+
+    user = customer_user_for_update(actor, customer_id, user_id)
+    freed = list(LicenceAssignment.objects.filter(user=user).values_list("sku_id", flat=True))
+    LicenceAssignment.objects.filter(user=user).delete()
+    if freed:
+        _audit_user(
+            actor, "licence.release", user, before={"licences": sorted(freed)}, after={"licences": []}
+        )
+    user = user_soft_delete(actor=actor, user=user)
+    _schedule_purge(user.deleted_at + timedelta(days=RESTORE_DAYS, minutes=1))
+    return user
+
+
+def _schedule_purge(when: datetime) -> None:
+    from hanse.directory.tasks import purge_deleted_customer_users
+
+    # On commit: a rolled-back deletion schedules nothing.
+    transaction.on_commit(lambda: purge_deleted_customer_users.using(run_after=when).enqueue())
+
+
+@transaction.atomic
+def customer_user_restore(*, actor: Principal, customer_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    user = customer_user_for_update(actor, customer_id, user_id, deleted=True)
+    if user.deleted_at < clock.now() - timedelta(days=RESTORE_DAYS):
+        raise Conflict(errors.RESTORE_EXPIRED, days=RESTORE_DAYS)
+    return user_restore(actor=actor, user=user)
+
+
+@dataclass(frozen=True)
+class PasswordReset:
+    user: User
+    password: str  # shown once
+
+
+@transaction.atomic
+def customer_user_reset_password(
+    *, actor: Principal, customer_id: uuid.UUID, user_id: uuid.UUID
+) -> PasswordReset:
+    """A new temporary password; every session and token of the user stops working."""
+    user = customer_user_for_update(actor, customer_id, user_id)
+    password = generate_password()
+    user.set_password(password)
+    user.must_change_password = True
+    _revoke_credentials(user)
+    user.save(update_fields=["password", "must_change_password", "credentials_version"])
+    _audit_user(actor, "user.reset_password", user, after={"mustChangePassword": True})
+    return PasswordReset(user=user, password=password)
+
+
+def purge_deleted_users() -> int:
+    """Remove users deleted more than 30 days ago (run by the worker)."""
+    cutoff = clock.now() - timedelta(days=RESTORE_DAYS)
+    purged = 0
+    for user in User.objects.select_related("tenant").filter(deleted_at__lt=cutoff, tenant__kind="customer"):
+        with transaction.atomic():
+            from hanse.access.principal import system_principal
+
+            _audit_user(system_principal("purge"), "user.purge", user, before=_user_snapshot(user))
+            user.delete()
+            purged += 1
+    return purged
+
+
+@dataclass
+class ImportReport:
+    created: list[tuple[int, str, str]] = field(default_factory=list)  # (line, upn, temporary password)
+    refused: list[tuple[int, str, str]] = field(default_factory=list)  # (line, upn, reason)
+
+
+COLUMNS = ("userPrincipalName", "displayName", "usageLocation")
+
+
+def customer_users_import(*, actor: Principal, customer_id: uuid.UUID, data: bytes) -> ImportReport:
+    """Create a user per valid row; name each bad row with its reason. Valid rows are kept even
+    when others are refused: each row is its own transaction."""
+    _customer(actor, customer_id)  # scope and permission before reading anything
+    if not data.strip():
+        raise InvalidInput(errors.CSV_INVALID, reason=_("the file is empty"))
+    if len(data) > CSV_MAX_BYTES:
+        raise InvalidInput(errors.CSV_INVALID, reason=_("the file is larger than 1 MB"))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(errors.CSV_INVALID, reason=_("the file is not UTF-8 text")) from None
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if not rows or set(COLUMNS[:2]) - set(rows[0].keys()):
+        raise InvalidInput(
+            errors.CSV_INVALID, reason=_("the header must name %(columns)s") % {"columns": ", ".join(COLUMNS)}
+        )
+    if len(rows) > CSV_MAX_ROWS:
+        raise InvalidInput(errors.CSV_INVALID, reason=_("more than %(n)s rows") % {"n": CSV_MAX_ROWS})
+    report = ImportReport()
+    for line, row in enumerate(rows, start=2):
+        upn = (row.get("userPrincipalName") or "").strip()
+        try:
+            created = customer_user_create(
+                actor=actor,
+                customer_id=customer_id,
+                new=NewUser(
+                    upn=upn,
+                    display_name=(row.get("displayName") or "").strip(),
+                    usage_location=(row.get("usageLocation") or "").strip(),
+                ),
+            )
+        except DomainError as e:
+            report.refused.append((line, upn, e.description))
+        else:
+            report.created.append((line, created.user.upn, created.password))
+    return report

@@ -1,0 +1,151 @@
+"""Reads of the directory: who a user is, as a principal; which credentials are valid."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from oauth2_provider.models import AccessToken
+
+from hanse import clock
+from hanse.access.principal import Principal
+from hanse.access.roles import Action, Role
+from hanse.access.scope import scoped
+from hanse.api.paging import Page, page
+from hanse.customers.selectors import customer_get
+from hanse.directory import errors
+from hanse.directory.models import ApiToken, Tenant, User
+from hanse.errors import NotFound
+
+
+def principal_for(user: User) -> Principal:
+    roles = frozenset(Role(r) for r in user.role_assignments.values_list("role", flat=True))
+    tenant = user.tenant
+    partner_id = None
+    if tenant.kind == Tenant.Kind.PARTNER:
+        account = getattr(tenant, "partner_account", None)
+        partner_id = account.id if account is not None else None
+    return Principal(
+        user_id=user.id,
+        upn=user.upn,
+        tenant_id=tenant.id,
+        tenant_kind=tenant.kind,
+        roles=roles,
+        partner_id=partner_id,
+    )
+
+
+def _usable(user: User) -> bool:
+    return user.is_active and user.deleted_at is None and user.tenant.is_active
+
+
+@dataclass(frozen=True)
+class Credential:
+    user: User
+    expires_at: datetime
+
+
+def user_for_bearer(token: str) -> User | None:
+    credential = credential_for_bearer(token)
+    return credential.user if credential else None
+
+
+def credential_for_bearer(token: str) -> Credential | None:
+    """Who a bearer token acts for, and until when: a Hanse API token or an OAuth 2.0 access
+    token carrying the ``partner`` scope."""
+    from hanse.directory.services import TOKEN_PREFIX, token_digest
+
+    now = clock.now()
+    if token.startswith(TOKEN_PREFIX):
+        rec = (
+            ApiToken.objects.select_related("user__tenant")
+            .filter(digest=token_digest(token), revoked_at__isnull=True, expires_at__gt=now)
+            .first()
+        )
+        if rec is None or rec.credentials_version != rec.user.credentials_version or not _usable(rec.user):
+            return None
+        return Credential(rec.user, rec.expires_at)
+    # django-oauth-toolkit stores only the SHA-256 of its tokens (RFC 9700 storage).
+    access = (
+        AccessToken.objects.select_related("user__tenant")
+        .filter(token_checksum=hashlib.sha256(token.encode()).hexdigest(), expires__gt=now)
+        .first()
+    )
+    if (
+        access is None
+        or access.user is None
+        or not _usable(access.user)
+        or not access.allow_scopes(["partner"])
+    ):
+        return None
+    return Credential(access.user, access.expires)
+
+
+def tenant_by_domain(domain: str) -> Tenant | None:
+    return Tenant.objects.filter(domain__iexact=domain.strip()).first()
+
+
+def user_by_upn(upn: str) -> User | None:
+    return (
+        User.objects.select_related("tenant").filter(upn__iexact=upn.strip(), deleted_at__isnull=True).first()
+    )
+
+
+def own_tokens(*, principal: Principal) -> list[ApiToken]:
+    """A user's own tokens: the scope is the user themself, whatever their roles."""
+    return list(ApiToken.objects.filter(user_id=principal.user_id).order_by("created_at", "id"))
+
+
+def own_token_get(*, principal: Principal, token_id: object) -> ApiToken:
+    from hanse.directory import errors
+    from hanse.errors import NotFound
+
+    token = ApiToken.objects.filter(user_id=principal.user_id, id=token_id).first()
+    if token is None:
+        raise NotFound(errors.TOKEN_NOT_FOUND)
+    return token
+
+
+def customer_users_page(
+    *, principal: Principal, customer_id: UUID, size: int, token: str | None, deleted: bool = False
+) -> Page[User]:
+    """A customer's users (or its deleted, still restorable ones), paged like every collection."""
+    customer = customer_get(principal=principal, customer_id=customer_id, action=Action.CUSTOMER_USER_MANAGE)
+    qs = scoped(User.objects.select_related("tenant"), principal, Action.CUSTOMER_USER_MANAGE).filter(
+        tenant__customer=customer, deleted_at__isnull=not deleted
+    )
+    return page(qs, keys=("created_at", "id"), size=size, token=token, coerce=(datetime.fromisoformat, UUID))
+
+
+def customer_user_get(*, principal: Principal, customer_id: UUID, user_id: UUID) -> User:
+    customer = customer_get(principal=principal, customer_id=customer_id, action=Action.CUSTOMER_USER_MANAGE)
+    user = (
+        scoped(User.objects.select_related("tenant"), principal, Action.CUSTOMER_USER_MANAGE)
+        .filter(tenant__customer=customer, id=user_id)
+        .first()
+    )
+    if user is None:
+        raise NotFound(errors.CUSTOMER_USER_NOT_FOUND)
+    return user
+
+
+def partner_users(*, principal: Principal) -> list[User]:
+    """The caller's partner's own users (not its customers'), with their roles."""
+    return list(
+        scoped(User.objects.prefetch_related("role_assignments"), principal, Action.PARTNER_USER_MANAGE)
+        .filter(tenant__kind=Tenant.Kind.PARTNER, deleted_at__isnull=True)
+        .order_by("created_at", "id")
+    )
+
+
+def partner_user_get(*, principal: Principal, user_id: UUID) -> User:
+    user = (
+        scoped(User.objects.prefetch_related("role_assignments"), principal, Action.PARTNER_USER_MANAGE)
+        .filter(id=user_id, tenant__kind=Tenant.Kind.PARTNER, deleted_at__isnull=True)
+        .first()
+    )
+    if user is None:
+        raise NotFound(errors.CUSTOMER_USER_NOT_FOUND)
+    return user

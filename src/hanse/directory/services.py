@@ -1,0 +1,372 @@
+"""Every write to the directory: tenants, users, passwords, MFA devices and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from hanse import clock
+from hanse.access.models import RoleAssignment
+from hanse.access.principal import Principal
+from hanse.access.roles import PARTNER_ROLES, Role
+from hanse.audit import services as audit
+from hanse.directory import errors
+from hanse.directory.models import ApiToken, Tenant, User
+from hanse.errors import Conflict, InvalidInput, NotFound
+from hanse.instance.current import instance
+from hanse.validators import is_domain
+
+UPN_RE = re.compile(r"^[A-Za-z0-9._%+'-]{1,64}@([a-z0-9.-]+)$")
+
+TOKEN_PREFIX = "hns_"
+TOKEN_TTL_MIN = 60
+TOKEN_TTL_MAX = 365 * 24 * 3600
+
+ROLE_TENANT_KINDS: dict[Role, str] = {
+    **{r: Tenant.Kind.PARTNER for r in PARTNER_ROLES},
+    Role.CUSTOMER_GLOBAL_ADMIN: Tenant.Kind.CUSTOMER,
+    Role.OPERATOR: Tenant.Kind.PROVIDER,
+    Role.TRUSTEE_OFFICER: Tenant.Kind.TRUSTEE,
+}
+
+
+def _user_snapshot(user: User, roles: list[str] | None = None) -> dict[str, object]:
+    snap: dict[str, object] = {
+        "upn": user.upn,
+        "displayName": user.display_name,
+        "isActive": user.is_active,
+        "mustChangePassword": user.must_change_password,
+    }
+    if roles is not None:
+        snap["roles"] = sorted(roles)
+    return snap
+
+
+def _partner_id(tenant: Tenant) -> uuid.UUID | None:
+    account = getattr(tenant, "partner_account", None) if tenant.kind == Tenant.Kind.PARTNER else None
+    return account.id if account else None
+
+
+def _audit_user(
+    actor: Principal,
+    action: str,
+    user: User,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    audit.record(
+        actor=actor,
+        action=action,
+        target_type="User",
+        target_id=user.id,
+        partner_id=_partner_id(user.tenant),
+        tenant_id=user.tenant_id,
+        before=before,
+        after=after,
+    )
+
+
+def normalise_domain(domain: str) -> str:
+    d = (domain or "").strip().lower().rstrip(".")
+    if not is_domain(d):
+        raise InvalidInput(errors.DOMAIN_INVALID, domain=domain[:260])
+    return d
+
+
+@transaction.atomic
+def tenant_create(
+    *, actor: Principal, domain: str, name: str, kind: str, region: str, country: str | None = None
+) -> Tenant:
+    domain = normalise_domain(domain)
+    reg = instance().region(region)
+    if reg is None:
+        raise InvalidInput(
+            errors.REGION_UNKNOWN, region=region, regions=", ".join(r.id for r in instance().regions)
+        )
+    if Tenant.objects.filter(domain__iexact=domain).exists():
+        raise Conflict(errors.TENANT_DOMAIN_TAKEN, domain=domain)
+    tenant = Tenant.objects.create(
+        domain=domain,
+        name=name.strip()[:200] or domain,
+        kind=kind,
+        home_region=reg.id,
+        country=(country or reg.country).upper(),
+        created_at=clock.now(),
+    )
+    audit.record(
+        actor=actor,
+        action="tenant.create",
+        target_type="Tenant",
+        target_id=tenant.id,
+        tenant_id=tenant.id,
+        after={"domain": domain, "name": tenant.name, "kind": kind, "region": reg.id},
+    )
+    return tenant
+
+
+def generate_password() -> str:
+    # 20 characters from a URL-safe alphabet: ~120 bits, and it passes every validator.
+    return secrets.token_urlsafe(15)
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as e:
+        raise InvalidInput(errors.PASSWORD_WEAK, reasons=" ".join(str(m) for m in e.messages)) from None
+
+
+def parse_roles(values: list[str]) -> list[Role]:
+    roles = []
+    for v in values:
+        try:
+            roles.append(Role(v.strip().lower()))
+        except ValueError:
+            raise InvalidInput(errors.ROLE_UNKNOWN, role=v, roles=", ".join(r.value for r in Role)) from None
+    return roles
+
+
+@dataclass(frozen=True)
+class CreatedUser:
+    user: User
+    password: str  # shown once, never stored in clear
+    generated: bool
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Principal,
+    tenant: Tenant,
+    upn: str,
+    display_name: str,
+    roles: list[Role],
+    password: str | None = None,
+    must_change_password: bool = True,
+) -> CreatedUser:
+    upn = (upn or "").strip()
+    m = UPN_RE.match(upn)
+    if not m:
+        raise InvalidInput(errors.UPN_INVALID, upn=upn[:260])
+    if m.group(1).lower() != tenant.domain.lower():
+        raise InvalidInput(errors.UPN_OUTSIDE_TENANT, upn=upn, domain=tenant.domain)
+    for role in roles:
+        if ROLE_TENANT_KINDS[role] != tenant.kind:
+            raise InvalidInput(errors.ROLE_WRONG_TENANT, role=role.value, kind=tenant.kind)
+    if User.objects.filter(upn__iexact=upn).exists():
+        raise Conflict(errors.UPN_TAKEN, upn=upn)
+    user = User(
+        tenant=tenant,
+        upn=upn,
+        display_name=(display_name or "").strip()[:200] or upn.split("@")[0],
+        must_change_password=must_change_password,
+        created_at=clock.now(),
+    )
+    generated = password is None
+    password = password if password is not None else generate_password()
+    _check_password(password, user)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save(force_insert=True)
+    except IntegrityError:
+        raise Conflict(errors.UPN_TAKEN, upn=upn) from None
+    now = clock.now()
+    RoleAssignment.objects.bulk_create(
+        [RoleAssignment(user=user, role=r.value, created_at=now) for r in roles]
+    )
+    _audit_user(actor, "user.create", user, after=_user_snapshot(user, [r.value for r in roles]))
+    return CreatedUser(user=user, password=password, generated=generated)
+
+
+@transaction.atomic
+def user_change_password(*, actor: Principal, user: User, current: str | None, new: str) -> User:
+    """The user changes their own password (voluntarily or because they must)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if current is not None and not user.check_password(current):
+        raise InvalidInput(errors.PASSWORD_WRONG)
+    _check_password(new, user)
+    if user.check_password(new):
+        raise InvalidInput(errors.PASSWORD_WEAK, reasons=str(_same_password_message()))
+    before = _user_snapshot(user)
+    user.set_password(new)
+    user.must_change_password = False
+    _revoke_credentials(user)  # the caller keeps its web session (update_session_auth_hash)
+    user.save(update_fields=["password", "must_change_password", "credentials_version"])
+    _audit_user(actor, "user.change_password", user, before=before, after=_user_snapshot(user))
+    return user
+
+
+def _same_password_message() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("The new password must differ from the current one.")
+
+
+@transaction.atomic
+def mfa_enrolment_start(*, user: User) -> TOTPDevice:
+    """An unconfirmed TOTP device; it protects nothing until the user proves they hold it."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+@transaction.atomic
+def mfa_enrolment_confirm(*, actor: Principal, user: User, device_id: int, code: str) -> TOTPDevice:
+    device = TOTPDevice.objects.select_for_update().filter(id=device_id, user=user, confirmed=False).first()
+    if device is None or not code.strip().isdigit() or not device.verify_token(code.strip()):
+        raise InvalidInput(errors.MFA_CODE_WRONG)
+    # One confirmed authenticator per user: enrolling a new one replaces the old.
+    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    _audit_user(actor, "user.mfa_enrol", user, after={"mfa": "totp"})
+    return device
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    record: ApiToken
+
+
+@transaction.atomic
+def token_issue(*, actor: Principal, user: User, ttl_seconds: int = 3600, label: str = "") -> IssuedToken:
+    if not TOKEN_TTL_MIN <= ttl_seconds <= TOKEN_TTL_MAX:
+        raise InvalidInput(errors.TOKEN_TTL_INVALID, min=TOKEN_TTL_MIN, max=TOKEN_TTL_MAX)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
+    rec = ApiToken.objects.create(
+        user=user,
+        digest=token_digest(token),
+        prefix=token[:10],
+        label=label[:100],
+        created_at=now,
+        expires_at=now + timedelta(seconds=ttl_seconds),
+        credentials_version=user.credentials_version,
+    )
+    audit.record(
+        actor=actor,
+        action="token.issue",
+        target_type="ApiToken",
+        target_id=rec.id,
+        partner_id=_partner_id(user.tenant),
+        tenant_id=user.tenant_id,
+        after={"user": user.upn, "prefix": rec.prefix, "expiresAt": rec.expires_at},
+    )
+    return IssuedToken(token=token, record=rec)
+
+
+@transaction.atomic
+def token_revoke(*, actor: Principal, token_id: uuid.UUID) -> ApiToken:
+    rec = ApiToken.objects.select_for_update().select_related("user__tenant").filter(id=token_id).first()
+    if rec is None:
+        raise NotFound(errors.TOKEN_NOT_FOUND)
+    if rec.revoked_at is None:
+        rec.revoked_at = clock.now()
+        rec.save(update_fields=["revoked_at"])
+        audit.record(
+            actor=actor,
+            action="token.revoke",
+            target_type="ApiToken",
+            target_id=rec.id,
+            partner_id=_partner_id(rec.user.tenant),
+            tenant_id=rec.user.tenant_id,
+            after={"prefix": rec.prefix},
+        )
+    return rec
+
+
+def _revoke_credentials(user: User) -> None:
+    """Every session and token issued before now stops working."""
+    from oauth2_provider.models import AccessToken, RefreshToken
+
+    user.credentials_version += 1
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
+    AccessToken.objects.filter(user=user).delete()
+    RefreshToken.objects.filter(user=user).delete()
+
+
+@transaction.atomic
+def user_set_active(*, actor: Principal, user: User, active: bool) -> User:
+    user = User.objects.select_for_update().select_related("tenant").get(pk=user.pk)
+    if user.is_active == active:
+        return user
+    before = _user_snapshot(user)
+    user.is_active = active
+    fields = ["is_active"]
+    if not active:
+        _revoke_credentials(user)
+        fields.append("credentials_version")
+    user.save(update_fields=fields)
+    action = "user.activate" if active else "user.deactivate"
+    _audit_user(actor, action, user, before=before, after=_user_snapshot(user))
+    return user
+
+
+@transaction.atomic
+def user_soft_delete(*, actor: Principal, user: User) -> User:
+    """The user disappears from sign-in and lists but stays restorable until a job purges it."""
+    user = User.objects.select_for_update().select_related("tenant").get(pk=user.pk)
+    if user.deleted_at is not None:
+        return user
+    before = _user_snapshot(user)
+    user.deleted_at = clock.now()
+    _revoke_credentials(user)
+    user.save(update_fields=["deleted_at", "credentials_version"])
+    _audit_user(
+        actor,
+        "user.delete",
+        user,
+        before=before,
+        after={**_user_snapshot(user), "deletedAt": user.deleted_at},
+    )
+    return user
+
+
+@transaction.atomic
+def user_restore(*, actor: Principal, user: User) -> User:
+    user = User.objects.select_for_update().select_related("tenant").get(pk=user.pk)
+    if user.deleted_at is None:
+        return user
+    user.deleted_at = None
+    user.save(update_fields=["deleted_at"])
+    _audit_user(actor, "user.restore", user, after=_user_snapshot(user))
+    return user
+
+
+@transaction.atomic
+def tenant_set_state(*, actor: Principal, tenant: Tenant, state: str) -> Tenant:
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if state not in Tenant.State.values:
+        raise InvalidInput(errors.TENANT_STATE_INVALID, state=state)
+    if tenant.state == state:
+        return tenant
+    before = {"state": tenant.state}
+    tenant.state = state
+    tenant.save(update_fields=["state"])
+    audit.record(
+        actor=actor,
+        action="tenant.set_state",
+        target_type="Tenant",
+        target_id=tenant.id,
+        partner_id=_partner_id(tenant),
+        tenant_id=tenant.id,
+        before=before,
+        after={"state": state},
+    )
+    return tenant

@@ -1,0 +1,314 @@
+"""A customer's users and licences in the partner center's /v1 API (Partner Center's shapes).
+
+Reads are always allowed; writes only where the instance routes the task to the partner center.
+Where it routes them to the admin center, the refusal names the admin-center endpoint to use.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Header, Query, Router, Schema, Status
+
+from hanse.api.paging import collection
+from hanse.api.schemas import Attributes, CollectionLinks, ErrorBody
+from hanse.directory import customer_users as services
+from hanse.directory.models import User
+from hanse.directory.selectors import customer_user_get, customer_users_page
+from hanse.instance.routing import ADMIN_CENTER_API, ensure_partner_center
+from hanse.licensing import services as licensing
+from hanse.licensing.selectors import licences_of, subscribed_skus
+from hanse.validators import NOT_BLANK, UPN_PATTERN, MarketCode
+
+router = Router(tags=["Customer users and licences"])
+
+
+class UserIn(Schema):
+    userPrincipalName: str = Field(..., max_length=254, pattern=UPN_PATTERN)
+    displayName: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
+    usageLocation: MarketCode | None = None
+
+
+class UserPatch(Schema):
+    displayName: str | None = Field(None, min_length=1, max_length=200, pattern=NOT_BLANK)
+    usageLocation: MarketCode | None = None
+
+
+class UserOut(Schema):
+    id: uuid.UUID
+    userPrincipalName: str
+    displayName: str
+    usageLocation: str | None
+    state: str
+    softDeletionTime: datetime | None = None
+    attributes: Attributes
+
+    @staticmethod
+    def of(u: User) -> UserOut:
+        state = "deleted" if u.deleted_at else ("active" if u.is_active else "inactive")
+        return UserOut(
+            id=u.id,
+            userPrincipalName=u.upn,
+            displayName=u.display_name,
+            usageLocation=u.usage_location or None,
+            state=state,
+            softDeletionTime=u.deleted_at,
+            attributes=Attributes(objectType="CustomerUser"),
+        )
+
+
+class PasswordOut(Schema):
+    """Returned once, when Hanse set a temporary password."""
+
+    user: UserOut
+    password: str
+    forceChangePassword: bool = True
+
+
+class UserCollectionOut(Schema):
+    totalCount: int
+    items: list[UserOut]
+    links: CollectionLinks
+    attributes: Attributes
+
+
+class SkuOut(Schema):
+    id: str
+    name: str
+    productId: str
+
+
+class SubscribedSkuOut(Schema):
+    sku: SkuOut
+    activeUnits: int
+    consumedUnits: int
+    availableUnits: int
+    capabilityStatus: str
+    attributes: Attributes
+
+
+class SubscribedSkuCollectionOut(Schema):
+    totalCount: int
+    items: list[SubscribedSkuOut]
+    attributes: Attributes
+
+
+class LicenceAssignmentIn(Schema):
+    skuId: str = Field(..., min_length=1, max_length=64)
+
+
+class LicenceUpdateIn(Schema):
+    licensesToAssign: list[LicenceAssignmentIn] = Field([], max_length=50)
+    licensesToRemove: list[str] = Field([], max_length=50)
+
+
+class LicenceUpdateOut(Schema):
+    licensesAssigned: list[str]
+    attributes: Attributes
+
+
+class ImportRowOut(Schema):
+    line: int
+    userPrincipalName: str
+    password: str | None = None
+    reason: str | None = None
+
+
+class ImportOut(Schema):
+    created: list[ImportRowOut]
+    refused: list[ImportRowOut]
+    attributes: Attributes
+
+
+def _users_endpoint(customer_id: uuid.UUID, rest: str = "") -> str:
+    return f"{ADMIN_CENTER_API}/customers/{customer_id}/users{rest}"
+
+
+@router.get(
+    "/customers/{customer_id}/users",
+    response={200: UserCollectionOut, 400: ErrorBody, 404: ErrorBody},
+    summary="List a customer's users (deleted=true: the deleted, still restorable ones)",
+)
+def list_users(
+    request: HttpRequest,
+    customer_id: uuid.UUID,
+    size: int = Query(100, ge=1, le=500),
+    deleted: bool = False,
+    continuation: str | None = Header(None, alias="MS-ContinuationToken"),
+) -> dict[str, Any]:
+    p = customer_users_page(
+        principal=request.principal, customer_id=customer_id, size=size, token=continuation, deleted=deleted
+    )
+    extra = {"deleted": "true"} if deleted else {}
+    return collection(
+        p, [UserOut.of(u) for u in p.items], path=f"/v1/customers/{customer_id}/users", size=size, extra=extra
+    )
+
+
+@router.post(
+    "/customers/{customer_id}/users",
+    response={201: PasswordOut, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody},
+    summary="Create a customer user; its temporary password is shown once",
+)
+def create_user(request: HttpRequest, customer_id: uuid.UUID, body: UserIn) -> Status[PasswordOut]:
+    ensure_partner_center("customer_users", endpoint=_users_endpoint(customer_id))
+    request.idempotency_redact = ("password",)  # type: ignore[attr-defined]
+    created = services.customer_user_create(
+        actor=request.principal,
+        customer_id=customer_id,
+        new=services.NewUser(
+            upn=body.userPrincipalName, display_name=body.displayName, usage_location=body.usageLocation or ""
+        ),
+    )
+    return Status(201, PasswordOut(user=UserOut.of(created.user), password=created.password))
+
+
+# Before /users/{user_id}: the router tries paths in order, and 'import' would match it.
+@router.post(
+    "/customers/{customer_id}/users/import",
+    response={200: ImportOut, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody},
+    summary="Import users from CSV (text/csv: userPrincipalName,displayName,usageLocation)",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+)
+def import_users(request: HttpRequest, customer_id: uuid.UUID) -> ImportOut:
+    ensure_partner_center("customer_users", endpoint=_users_endpoint(customer_id, "/import"))
+    request.idempotency_redact = ("created",)  # type: ignore[attr-defined]
+    report = services.customer_users_import(
+        actor=request.principal, customer_id=customer_id, data=request.body
+    )
+    return ImportOut(
+        created=[
+            ImportRowOut(line=line, userPrincipalName=upn, password=pw) for line, upn, pw in report.created
+        ],
+        refused=[
+            ImportRowOut(line=line, userPrincipalName=upn, reason=why) for line, upn, why in report.refused
+        ],
+        attributes=Attributes(objectType="UserImportReport"),
+    )
+
+
+@router.get(
+    "/customers/{customer_id}/users/{user_id}",
+    response={200: UserOut, 404: ErrorBody},
+    summary="Get a customer user",
+)
+def get_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> UserOut:
+    return UserOut.of(
+        customer_user_get(principal=request.principal, customer_id=customer_id, user_id=user_id)
+    )
+
+
+@router.patch(
+    "/customers/{customer_id}/users/{user_id}",
+    response={200: UserOut, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody},
+    summary="Update a customer user's display name or usage location",
+)
+def update_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID, body: UserPatch) -> UserOut:
+    ensure_partner_center("customer_users", endpoint=_users_endpoint(customer_id, f"/{user_id}"))
+    user = services.customer_user_update(
+        actor=request.principal,
+        customer_id=customer_id,
+        user_id=user_id,
+        display_name=body.displayName,
+        usage_location=body.usageLocation,
+    )
+    return UserOut.of(user)
+
+
+@router.delete(
+    "/customers/{customer_id}/users/{user_id}",
+    response={204: None, 403: ErrorBody, 404: ErrorBody},
+    summary="Delete a customer user (restorable for 30 days)",
+)
+def delete_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> Status[None]:
+    ensure_partner_center("customer_users", endpoint=_users_endpoint(customer_id, f"/{user_id}"))
+    services.customer_user_delete(actor=request.principal, customer_id=customer_id, user_id=user_id)
+    return Status(204, None)
+
+
+@router.post(
+    "/customers/{customer_id}/users/{user_id}/restore",
+    response={200: UserOut, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody},
+    summary="Restore a deleted customer user",
+)
+def restore_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> UserOut:
+    ensure_partner_center(
+        "customer_users",
+        endpoint=f"{ADMIN_CENTER_API}/customers/{customer_id}/directory/deletedItems/{user_id}/restore",
+    )
+    return UserOut.of(
+        services.customer_user_restore(actor=request.principal, customer_id=customer_id, user_id=user_id)
+    )
+
+
+@router.post(
+    "/customers/{customer_id}/users/{user_id}/resetpassword",
+    response={200: PasswordOut, 403: ErrorBody, 404: ErrorBody},
+    summary="Reset a customer user's password: a temporary one, every session and token revoked",
+)
+def reset_password(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> PasswordOut:
+    ensure_partner_center(
+        "password_reset", endpoint=_users_endpoint(customer_id, f"/{user_id}/resetPassword")
+    )
+    request.idempotency_redact = ("password",)  # type: ignore[attr-defined]
+    reset = services.customer_user_reset_password(
+        actor=request.principal, customer_id=customer_id, user_id=user_id
+    )
+    return PasswordOut(user=UserOut.of(reset.user), password=reset.password)
+
+
+@router.get(
+    "/customers/{customer_id}/subscribedskus",
+    response={200: SubscribedSkuCollectionOut, 404: ErrorBody},
+    summary="Seats per SKU: bought on active subscriptions, consumed and available",
+)
+def list_subscribed_skus(request: HttpRequest, customer_id: uuid.UUID) -> dict[str, Any]:
+    items = [
+        SubscribedSkuOut(
+            sku=SkuOut(id=s.sku.id, name=s.sku.name, productId=s.sku.product_id),
+            activeUnits=s.prepaid,
+            consumedUnits=s.consumed,
+            availableUnits=s.available,
+            capabilityStatus="Enabled" if s.prepaid else "Suspended",
+            attributes=Attributes(objectType="SubscribedSku"),
+        )
+        for s in subscribed_skus(principal=request.principal, customer_id=customer_id)
+    ]
+    return {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}}
+
+
+@router.post(
+    "/customers/{customer_id}/users/{user_id}/licenseupdates",
+    response={201: LicenceUpdateOut, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody},
+    summary="Assign and remove licences in one atomic request",
+)
+def update_licences(
+    request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID, body: LicenceUpdateIn
+) -> Status[LicenceUpdateOut]:
+    ensure_partner_center("licences", endpoint=_users_endpoint(customer_id, f"/{user_id}/assignLicense"))
+    after = licensing.licence_update(
+        actor=request.principal,
+        customer_id=customer_id,
+        user_id=user_id,
+        add=[x.skuId for x in body.licensesToAssign],
+        remove=body.licensesToRemove,
+    )
+    return Status(
+        201, LicenceUpdateOut(licensesAssigned=after, attributes=Attributes(objectType="LicenseUpdate"))
+    )
+
+
+@router.get(
+    "/customers/{customer_id}/users/{user_id}/licenses",
+    response={200: LicenceUpdateOut, 404: ErrorBody},
+    summary="The SKUs a user holds",
+)
+def user_licences(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> LicenceUpdateOut:
+    customer_user_get(principal=request.principal, customer_id=customer_id, user_id=user_id)
+    skus = licences_of(principal=request.principal, customer_id=customer_id, user_id=user_id)
+    return LicenceUpdateOut(licensesAssigned=skus, attributes=Attributes(objectType="LicenseAssignments"))

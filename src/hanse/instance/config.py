@@ -1,0 +1,291 @@
+"""The instance's TOML configuration (DESIGN §7), validated on load.
+
+A bad file is answered with the file, the key and what is wrong, so that an operator can fix it
+without reading code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from hanse.instance.markets import is_european, parse_markets
+
+TASKS = ("partner_users", "customer_users", "password_reset", "licences")
+TASK_PLACES = ("partnercenter", "admincenter")
+KINDS = ("sovereign", "public")
+
+
+class ConfigError(Exception):
+    def __init__(self, file: str, key: str, message: str) -> None:
+        self.file, self.key, self.message = file, key, message
+        super().__init__(f"{file}: {key}: {message}")
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    name: str
+    country: str
+    european: bool
+
+
+@dataclass(frozen=True)
+class Peer:
+    id: str
+    url: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class InstanceConfig:
+    id: str
+    name: str
+    kind: str
+    data_boundary: tuple[str, ...]
+    accepts_new_customers: bool
+    accepts_new_services: bool
+    trustee_required: bool
+    markets_spec: str
+    regions: tuple[Region, ...]
+    database_url: str
+    task_routing: dict[str, str]
+    peers: tuple[Peer, ...]
+    data_dir: Path
+    source: str = "<defaults>"
+    secret_key: str = ""
+    public_url: str = ""
+    mfa_required_roles: tuple[str, ...] = ()
+    rate_limit_per_minute: int = 500
+    auto_activate_partners: bool = False
+    markets: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def is_sovereign(self) -> bool:
+        return self.kind == "sovereign"
+
+    def region(self, region_id: str) -> Region | None:
+        return next((r for r in self.regions if r.id == region_id), None)
+
+    def task_place(self, task: str) -> str:
+        return self.task_routing[task]
+
+
+DEFAULT_MFA_ROLES = (
+    "global_admin",
+    "user_management_admin",
+    "admin_agent",
+    "billing_admin",
+    "customer_global_admin",
+    "operator",
+    "trustee_officer",
+)
+
+
+class _Reader:
+    """Typed access to one TOML table that reports errors with the dotted key."""
+
+    def __init__(self, file: str, table: dict[str, Any], prefix: str) -> None:
+        self.file, self.table, self.prefix = file, table, prefix
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def fail(self, name: str, message: str) -> ConfigError:
+        return ConfigError(self.file, self.key(name), message)
+
+    def get(
+        self, name: str, kind: type | tuple[type, ...], default: Any = ..., required: bool = False
+    ) -> Any:
+        if name not in self.table:
+            if required or default is ...:
+                raise self.fail(name, "is required")
+            return default
+        value = self.table[name]
+        # bool is an int in Python; a flag written as 1 or a count written as true is a mistake.
+        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
+            expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.fail(name, f"must be {_article(expected)}, got {value!r}")
+        return value
+
+    def text(self, name: str, default: Any = ...) -> str:
+        value = self.get(name, str, default)
+        if isinstance(value, str) and not value.strip() and default is ...:
+            raise self.fail(name, "must not be empty")
+        return value
+
+    def unknown(self, allowed: set[str]) -> None:
+        extra = sorted(set(self.table) - allowed)
+        if extra:
+            raise self.fail(extra[0], f"is not a known setting (known: {', '.join(sorted(allowed))})")
+
+
+def _article(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
+def _parse_db_url(file: str, url: str, base: Path) -> str:
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        # sqlite:///relative/path is relative to the config file; sqlite:////abs is absolute.
+        raw = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
+        if not raw:
+            raise ConfigError(file, "database.url", "a SQLite URL looks like sqlite:///data/instance.sqlite3")
+        path = Path(raw)
+        return f"sqlite:///{path if path.is_absolute() else (base / path).resolve()}"
+    if parsed.scheme in ("postgres", "postgresql"):
+        if not parsed.path.strip("/"):
+            raise ConfigError(file, "database.url", "a PostgreSQL URL must name the database")
+        return url
+    raise ConfigError(
+        file, "database.url", f"scheme {parsed.scheme!r} is not supported; use sqlite or postgresql"
+    )
+
+
+def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceConfig:
+    top = _Reader(source, data, "")
+    top.unknown(
+        {"instance", "regions", "database", "task_routing", "peers", "security", "api", "partners", "paths"}
+    )
+
+    inst = _Reader(source, top.get("instance", dict, required=True), "instance")
+    inst.unknown(
+        {
+            "id",
+            "name",
+            "kind",
+            "data_boundary",
+            "accepts_new_customers",
+            "accepts_new_services",
+            "trustee_required",
+            "markets",
+            "secret_key",
+            "public_url",
+        }
+    )
+    iid = inst.text("id")
+    if not iid.replace("-", "").isalnum() or not iid.islower() or len(iid) > 20:
+        raise inst.fail("id", "must be 1-20 lower-case letters, digits or '-'")
+    kind = inst.text("kind")
+    if kind not in KINDS:
+        raise inst.fail("kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+    boundary = inst.get("data_boundary", list)
+    if not boundary or not all(isinstance(c, str) and len(c) == 2 for c in boundary):
+        raise inst.fail("data_boundary", 'must be a non-empty list of ISO country codes such as ["DE"]')
+    markets_spec = inst.get("markets", str, "EU+EFTA")
+    try:
+        markets = parse_markets(markets_spec)
+    except ValueError as e:
+        raise inst.fail("markets", str(e)) from None
+
+    raw_regions = top.get("regions", list, required=True)
+    if not raw_regions:
+        raise top.fail("regions", "at least one region is required")
+    regions = []
+    for i, raw in enumerate(raw_regions):
+        if not isinstance(raw, dict):
+            raise top.fail(f"regions[{i}]", "must be a table")
+        r = _Reader(source, raw, f"regions[{i}]")
+        r.unknown({"id", "name", "country", "european"})
+        country = r.text("country").upper()
+        european = r.get("european", bool, is_european(country))
+        regions.append(Region(id=r.text("id"), name=r.text("name"), country=country, european=european))
+    ids = [r.id for r in regions]
+    if len(set(ids)) != len(ids):
+        raise top.fail("regions", "region ids must be unique")
+    outside = [r.id for r in regions if r.country not in {c.upper() for c in boundary}]
+    if outside:
+        raise top.fail("regions", f"region {outside[0]!r} lies outside the data boundary {boundary}")
+
+    db = _Reader(source, top.get("database", dict, {}), "database")
+    db.unknown({"url"})
+    paths = _Reader(source, top.get("paths", dict, {}), "paths")
+    paths.unknown({"data_dir"})
+    data_dir = Path(paths.get("data_dir", str, "data"))
+    data_dir = data_dir if data_dir.is_absolute() else (base / data_dir).resolve()
+    db_url = _parse_db_url(source, db.get("url", str, f"sqlite:///{data_dir / (iid + '.sqlite3')}"), base)
+
+    routing_raw = _Reader(source, top.get("task_routing", dict, {}), "task_routing")
+    routing_raw.unknown(set(TASKS))
+    default_place = "admincenter" if kind == "sovereign" else "partnercenter"
+    routing = {}
+    for t in TASKS:
+        place = routing_raw.get(t, str, default_place)
+        if place not in TASK_PLACES:
+            raise routing_raw.fail(t, f"must be one of {', '.join(TASK_PLACES)}, got {place!r}")
+        routing[t] = place
+
+    peers = []
+    for i, raw in enumerate(top.get("peers", list, [])):
+        if not isinstance(raw, dict):
+            raise top.fail(f"peers[{i}]", "must be a table")
+        p = _Reader(source, raw, f"peers[{i}]")
+        p.unknown({"id", "url", "name"})
+        url = p.text("url")
+        if urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc:
+            raise p.fail("url", f"must be an http(s) URL, got {url!r}")
+        peers.append(Peer(id=p.text("id"), url=url.rstrip("/"), name=p.get("name", str, "")))
+
+    sec = _Reader(source, top.get("security", dict, {}), "security")
+    sec.unknown({"mfa_required_roles"})
+    mfa_roles = sec.get("mfa_required_roles", list, list(DEFAULT_MFA_ROLES))
+    api = _Reader(source, top.get("api", dict, {}), "api")
+    api.unknown({"rate_limit_per_minute"})
+    rate = api.get("rate_limit_per_minute", int, 500)
+    if rate < 1:
+        raise api.fail("rate_limit_per_minute", "must be at least 1")
+    partners = _Reader(source, top.get("partners", dict, {}), "partners")
+    partners.unknown({"auto_activate"})
+
+    return InstanceConfig(
+        id=iid,
+        name=inst.text("name"),
+        kind=kind,
+        data_boundary=tuple(c.upper() for c in boundary),
+        accepts_new_customers=inst.get("accepts_new_customers", bool, kind == "public"),
+        accepts_new_services=inst.get("accepts_new_services", bool, kind == "public"),
+        trustee_required=inst.get("trustee_required", bool, kind == "sovereign"),
+        markets_spec=markets_spec,
+        markets=markets,
+        regions=tuple(regions),
+        database_url=db_url,
+        task_routing=routing,
+        peers=tuple(peers),
+        data_dir=data_dir,
+        source=source,
+        secret_key=inst.get("secret_key", str, ""),
+        public_url=inst.get("public_url", str, "").rstrip("/"),
+        mfa_required_roles=tuple(mfa_roles),
+        rate_limit_per_minute=rate,
+        auto_activate_partners=partners.get("auto_activate", bool, False),
+    )
+
+
+def load_config(path: str | Path) -> InstanceConfig:
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(str(p), "-", "file not found")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(str(p), "-", f"not valid TOML: {e}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(p), "-", "not UTF-8 text") from None
+    return parse_config(data, source=str(p), base=p.resolve().parent)
+
+
+DEFAULT_TOML = """
+[instance]
+id = "dev"
+name = "Hanse development instance"
+kind = "public"
+data_boundary = ["DE", "FR", "NL", "IE"]
+
+[[regions]]
+id = "eu-west"
+name = "Amsterdam"
+country = "NL"
+"""

@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hanse.access.guards import require_action
+from hanse.access.roles import Action
+from hanse.api import ratelimit
+from hanse.commerce.selectors import seats_by_offer
+from hanse.errors import DomainError
+from hanse.instance.current import instance
+from hanse.partners import agreement, errors, services
+from hanse.partners.forms import EnrolForm, PartnerStateForm, SignatureForm
+from hanse.partners.selectors import (
+    current_signature,
+    latest_signatures_for_operator,
+    partner_overview,
+    partners_for_operator,
+)
+
+BACKEND = "hanse.directory.auth.UpnBackend"
+
+# Geometry of the seats chart (SVG user units).
+CHART_WIDTH = 640
+CHART_LABEL = 210
+CHART_BAR_MAX = 340
+CHART_ROW = 30
+CHART_BAR = 20
+CHART_TOP = 8
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    seats: int
+    y: int
+    width: int
+    text_y: int
+    count_x: int
+
+
+def _bars(rows: list[tuple[str, int]]) -> list[Bar]:
+    top = max((seats for _name, seats in rows), default=0)
+    bars = []
+    for i, (name, seats) in enumerate(rows):
+        width = max(2, round(CHART_BAR_MAX * seats / top)) if top else 0
+        y = CHART_TOP + i * CHART_ROW
+        bars.append(
+            Bar(
+                label=name,
+                seats=seats,
+                y=y,
+                width=width,
+                text_y=y + CHART_BAR // 2 + 5,
+                count_x=CHART_LABEL + width + 8,
+            )
+        )
+    return bars
+
+
+@require_action(Action.PARTNER_VIEW)
+def overview(request: HttpRequest) -> HttpResponse:
+    principal = request.principal  # type: ignore[attr-defined]
+    data = partner_overview(principal=principal)
+    region = instance().region(data.account.region)
+    signature = current_signature(principal=principal)
+    context = {
+        "o": data,
+        "region": region,
+        "signed": signature is not None,
+        "can_sign": principal.can(Action.AGREEMENT_MANAGE),
+        "can_create_customer": principal.can(Action.CUSTOMER_CREATE) and instance().accepts_new_customers,
+        "can_see_catalogue": principal.can(Action.PRICING_VIEW),
+        "agreement_version": agreement.VERSION,
+    }
+    context["show_chart"] = principal.can(Action.CUSTOMER_VIEW)
+    if context["show_chart"]:
+        bars = _bars(seats_by_offer(principal=principal))
+        context.update(
+            {
+                "bars": bars,
+                "chart": {
+                    "width": CHART_WIDTH,
+                    "height": CHART_TOP * 2 + CHART_ROW * len(bars),
+                    "label_x": CHART_LABEL - 8,
+                    "bar_x": CHART_LABEL,
+                    "bar_height": CHART_BAR,
+                },
+                "total_seats": sum(b.seats for b in bars),
+            }
+        )
+    return render(request, "partners/overview.html", context)
+
+
+ENROLMENTS_PER_HOUR = 5
+
+
+def enrol(request: HttpRequest) -> HttpResponse:
+    """A new partner enrols itself (public: no sign-in)."""
+    inst = instance()
+    if not inst.accepts_new_customers:
+        peers = [{"name": p.name or p.id, "url": f"{p.url}/enrol", "base": p.url} for p in inst.peers]
+        return render(request, "partners/enrol_closed.html", {"peers": peers}, status=403)
+    if request.user.is_authenticated:
+        return redirect("web:home")
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        # A public form that creates tenants: a few enrolments per address and hour, no more.
+        verdict = ratelimit.hit(
+            f"enrol:{request.META.get('REMOTE_ADDR', '')}", limit=ENROLMENTS_PER_HOUR, window_seconds=3600
+        )
+        if not verdict.allowed:
+            form.add_error(
+                None,
+                DomainError(errors.ENROLMENT_THROTTLED, minutes=verdict.retry_after // 60 + 1).description,
+            )
+            return render(request, "partners/enrol.html", {"form": form}, status=429)
+        try:
+            enrolment = services.partner_enrol(
+                company_name=d["company_name"],
+                domain=d["domain"],
+                region=d["region"],
+                country=d["country"],
+                admin_name=d["admin_name"],
+                admin_local_part=d["admin_local_part"],
+                password=d["password"],
+            )
+        except DomainError as e:
+            form.add_error(None, e.description)
+        else:
+            login(request, enrolment.admin, backend=BACKEND)
+            messages.success(
+                request,
+                _("%(company)s is enrolled. Sign the partner agreement to have the account activated.")
+                % {"company": enrolment.account.company_name},
+            )
+            return redirect("partners:overview")
+    return render(request, "partners/enrol.html", {"form": form})
+
+
+@require_action(Action.PARTNER_VIEW)
+def agreement_page(request: HttpRequest) -> HttpResponse:
+    principal = request.principal  # type: ignore[attr-defined]
+    can_sign = principal.can(Action.AGREEMENT_MANAGE)
+    if request.method == "POST" and not can_sign:
+        return render(
+            request, "web/error.html", {"status": 403, "action": Action.AGREEMENT_MANAGE}, status=403
+        )
+    signature = current_signature(principal=principal)
+    form = None
+    if can_sign and signature is None:
+        user = request.user
+        form = SignatureForm(
+            request.POST or None,
+            initial={"name": getattr(user, "display_name", ""), "email": getattr(user, "upn", "")},
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.agreement_sign(
+                    actor=principal, name=form.cleaned_data["name"], email=form.cleaned_data["email"]
+                )
+            except DomainError as e:
+                form.add_error(None, e.description)
+            else:
+                messages.success(
+                    request,
+                    _("You signed version %(version)s of the partner agreement.")
+                    % {"version": agreement.VERSION},
+                )
+                return redirect("partners:agreement")
+    elif request.method == "POST":
+        messages.error(
+            request,
+            _("Version %(version)s of the partner agreement is already signed.")
+            % {"version": agreement.VERSION},
+        )
+        return redirect("partners:agreement")
+    return render(
+        request,
+        "partners/agreement.html",
+        {
+            "version": agreement.VERSION,
+            "text": agreement.text(),
+            "signature": signature,
+            "can_sign": can_sign,
+            "form": form,
+        },
+    )
+
+
+@require_action(Action.INSTANCE_OPERATE)
+def operator_partners(request: HttpRequest) -> HttpResponse:
+    principal = request.principal  # type: ignore[attr-defined]
+    accounts = partners_for_operator(principal=principal)
+    signatures = latest_signatures_for_operator(principal=principal)
+    rows = [{"account": a, "signature": signatures.get(a.id)} for a in accounts]
+    return render(request, "partners/operator_partners.html", {"rows": rows, "version": agreement.VERSION})
+
+
+@require_action(Action.INSTANCE_OPERATE)
+@require_POST
+def operator_partner_state(request: HttpRequest, partner_id: object) -> HttpResponse:
+    form = PartnerStateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose active or suspended."))
+        return redirect("operator:partners")
+    try:
+        account = services.partner_set_state(
+            actor=request.principal,  # type: ignore[attr-defined]
+            account_id=partner_id,
+            state=form.cleaned_data["state"],
+        )
+    except DomainError as e:
+        messages.error(request, e.description)
+    else:
+        messages.success(
+            request,
+            _("%(company)s: the CSP account is now %(state)s.")
+            % {"company": account.company_name, "state": account.get_state_display().lower()},
+        )
+    return redirect("operator:partners")

@@ -1,0 +1,29 @@
+"""Input rules shared by services (which enforce them) and API schemas (which document them)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from hanse.instance.markets import EFTA, EU27
+
+# No look-ahead: API schemas are checked by a regex engine without it; lengths are checked apart.
+DOMAIN_PATTERN = r"^([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+EMAIL_PATTERN = r"^[A-Za-z0-9._%+'-]{1,64}@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+UPN_PATTERN = r"^[A-Za-z0-9._%+'-]{1,64}@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+NOT_BLANK = r"\S"  # at least one character that is not white space
+DOMAIN_RE = re.compile(DOMAIN_PATTERN)
+
+
+def is_domain(value: str) -> bool:
+    return 3 <= len(value) <= 253 and bool(DOMAIN_RE.match(value))
+
+
+EMAIL_RE = re.compile(EMAIL_PATTERN)
+
+# Every country any instance can sell to; an instance's own markets may be fewer.
+MarketCode = Literal[tuple(sorted({*EU27, *EFTA}))]  # type: ignore[valid-type]
+
+
+def is_email(value: str) -> bool:
+    return bool(EMAIL_RE.match(value or ""))

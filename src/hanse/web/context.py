@@ -1,0 +1,28 @@
+"""The shell every page shares: instance, navigation by role, languages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from hanse.access.roles import Action
+from hanse.instance.current import instance
+
+NAV: list[tuple[Any, str, Action]] = [
+    (_("CSP overview"), "partners:overview", Action.PARTNER_VIEW),
+    (_("Customers"), "customers:list", Action.CUSTOMER_VIEW),
+    (_("Catalogue"), "catalog:list", Action.PRICING_VIEW),
+    (_("Partner users"), "pcusers:partner_users", Action.PARTNER_USER_MANAGE),
+    (_("Partners"), "operator:partners", Action.INSTANCE_OPERATE),
+    (_("Audit log"), "audit:list", Action.AUDIT_VIEW),
+]
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    principal = getattr(request, "principal", None)
+    nav = []
+    if principal is not None:
+        nav = [{"label": label, "url": url} for label, url, action in NAV if principal.can(action)]
+    return {"hanse_instance": instance(), "nav": nav, "principal": principal}

@@ -1,0 +1,63 @@
+"""Property-based tests over every operation of both APIs (/v1 and the admin center's Graph-shaped
+one), generated from their OpenAPI schemas."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.db import close_old_connections
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from hanse.access.roles import Role
+from hanse.directory.services import token_issue
+from hanse.wsgi import application
+from tests.conftest import SYSTEM
+
+schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", application)
+admincenter_schema = schemathesis.openapi.from_wsgi("/admin-center/api/v1.0/openapi.json", application)
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    """Like Django's test client: a finished request must not close the test's database connection."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def bearer(partner, make_user):
+    user = make_user(partner.tenant, Role.GLOBAL_ADMIN)
+    return token_issue(actor=SYSTEM, user=user, ttl_seconds=3600).token
+
+
+def _check(case, bearer):
+    excluded = []
+    body = case.body if isinstance(case.body, dict) else {}
+    if (
+        (case.headers and "MS-ContinuationToken" in case.headers)
+        or (case.query and ("filter" in case.query or "$skiptoken" in case.query))
+        or "userPrincipalName" in body
+    ):
+        # A continuation token is opaque and signed, a filter is JSON inside a string, and a user
+        # name must end with the tenant's own domain: generated ones are rightly refused (400),
+        # which this check would count as rejecting valid input. Every other check still applies.
+        excluded.append(positive_data_acceptance)
+    case.call_and_validate(headers={"Authorization": f"Bearer {bearer}"}, excluded_checks=excluded)
+
+
+@schema.parametrize()
+@hypothesis_settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_operation(case, bearer):
+    _check(case, bearer)
+
+
+@admincenter_schema.parametrize()
+@hypothesis_settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_admincenter_operation(case, bearer):
+    _check(case, bearer)

@@ -1,0 +1,115 @@
+"""The TOML config: a valid file loads; a bad one names the file, the key and what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hanse.instance.config import ConfigError, load_config
+from hanse.instance.markets import EFTA, EU27, parse_markets
+
+GOOD = """
+[instance]
+id = "de"
+name = "Sovereign Cloud Germany"
+kind = "sovereign"
+data_boundary = ["DE"]
+accepts_new_customers = false
+accepts_new_services = false
+trustee_required = true
+markets = "EU+EFTA"
+
+[[regions]]
+id = "de-central"
+name = "Frankfurt"
+country = "DE"
+european = true
+
+[database]
+url = "sqlite:///data/de.sqlite3"
+
+[task_routing]
+partner_users = "admincenter"
+customer_users = "admincenter"
+password_reset = "admincenter"
+licences = "admincenter"
+
+[[peers]]
+id = "eu"
+url = "http://127.0.0.1:8001"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "instance.toml"
+    p.write_text(text)
+    return p
+
+
+def test_design_example_loads(tmp_path):
+    cfg = load_config(write(tmp_path, GOOD))
+    assert cfg.id == "de" and cfg.is_sovereign and cfg.trustee_required
+    assert not cfg.accepts_new_customers and not cfg.accepts_new_services
+    assert cfg.regions[0].country == "DE" and cfg.regions[0].european
+    assert cfg.database_url == f"sqlite:///{(tmp_path / 'data' / 'de.sqlite3').resolve()}"
+    assert cfg.task_place("licences") == "admincenter"
+    assert cfg.peers[0].url == "http://127.0.0.1:8001"
+    assert len(cfg.markets) == 31
+
+
+def test_markets_are_eu27_plus_efta():
+    assert len(EU27) == 27 and set(EFTA) == {"IS", "LI", "NO", "CH"}
+    m = parse_markets("EU+EFTA")
+    assert (
+        m["CH"][1] == "CHF"
+        and m["NO"][1] == "NOK"
+        and m["DE"][1] == "EUR"
+        and "GB" not in m
+        and "US" not in m
+    )
+
+
+def test_postgres_url_is_kept(tmp_path):
+    cfg = load_config(
+        write(tmp_path, GOOD.replace("sqlite:///data/de.sqlite3", "postgresql://u:p@db:5432/hanse"))
+    )
+    assert cfg.database_url == "postgresql://u:p@db:5432/hanse"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "words"),
+    [
+        ('kind = "sovereign"', 'kind = "private"', "instance.kind", "must be one of sovereign, public"),
+        ('id = "de"\nname', 'id = "DE!"\nname', "instance.id", "lower-case"),
+        (
+            "trustee_required = true",
+            'trustee_required = "yes"',
+            "instance.trustee_required",
+            "must be a bool",
+        ),
+        ('markets = "EU+EFTA"', 'markets = "EU+US"', "instance.markets", "unknown market 'US'"),
+        ('data_boundary = ["DE"]', "data_boundary = []", "instance.data_boundary", "non-empty list"),
+        ('licences = "admincenter"', 'licences = "portal"', "task_routing.licences", "must be one of"),
+        ('url = "http://127.0.0.1:8001"', 'url = "ftp://x"', "peers[0].url", "http(s) URL"),
+        ('url = "sqlite:///data/de.sqlite3"', 'url = "mysql://x/y"', "database.url", "not supported"),
+        ('country = "DE"\neuropean', 'country = "FR"\neuropean', "regions", "outside the data boundary"),
+        ("[instance]", "[instance]\ncolour = 1", "instance.colour", "not a known setting"),
+        ('name = "Frankfurt"\n', "", "regions[0].name", "is required"),
+    ],
+)
+def test_bad_config_names_file_key_and_problem(tmp_path, old, new, key, words):
+    assert old in GOOD
+    path = write(tmp_path, GOOD.replace(old, new, 1))
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    assert e.value.file == str(path)
+    assert e.value.key == key
+    assert words in e.value.message
+
+
+def test_not_toml_and_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "[instance\nid="))
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.toml")

@@ -1,0 +1,317 @@
+"""Customer users and licences through the partner API, in both task routings."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from hanse import clock
+from hanse.access.roles import Role
+from hanse.audit.models import AuditRecord
+from hanse.commerce.services import LineItem, order_create
+from hanse.directory.customer_users import purge_deleted_users
+from hanse.directory.models import User
+from hanse.directory.selectors import user_for_bearer
+from hanse.directory.services import token_issue
+from hanse.licensing.models import LicenceAssignment
+from tests.api.test_conventions import assert_error
+from tests.conftest import SYSTEM
+
+
+@pytest.fixture
+def customer(partner, make_customer, offers):
+    c = make_customer(partner, domain="kunde.example")
+    order_create(
+        actor=SYSTEM, customer_id=c.id, lines=[LineItem("WORKPLACE-BASIC", 2), LineItem("MAIL-PLAN-1", 5)]
+    )
+    return c
+
+
+@pytest.fixture
+def agent(partner, make_user, api_for):
+    return api_for(make_user(partner.tenant, Role.ADMIN_AGENT))
+
+
+def new_user(client, customer, local="anna", location="DE"):
+    body = {"userPrincipalName": f"{local}@kunde.example", "displayName": local.title()}
+    if location:
+        body["usageLocation"] = location
+    return client.post_json(f"/v1/customers/{customer.id}/users", body)
+
+
+def licences(client, customer, user_id, add=(), remove=()):
+    body = {"licensesToAssign": [{"skuId": s} for s in add], "licensesToRemove": list(remove)}
+    return client.post_json(f"/v1/customers/{customer.id}/users/{user_id}/licenseupdates", body)
+
+
+def test_create_user_with_temporary_password(agent, customer):
+    r = new_user(agent, customer)
+    assert r.status_code == 201, r.content
+    body = r.json()
+    user = User.objects.get(id=body["user"]["id"])
+    assert user.check_password(body["password"]) and user.must_change_password and body["forceChangePassword"]
+    assert body["user"]["usageLocation"] == "DE" and body["user"]["state"] == "active"
+    assert AuditRecord.objects.filter(action="user.create", target_id=str(user.id)).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"userPrincipalName": "bob@elsewhere.example", "displayName": "Bob"}, 2005),
+        ({"userPrincipalName": "not an upn", "displayName": "Bob"}, 1001),
+        ({"userPrincipalName": "bob@kunde.example", "displayName": "Bob", "usageLocation": "US"}, 6101),
+        ({"userPrincipalName": "bob@kunde.example", "displayName": ""}, 1001),
+    ],
+)
+def test_bad_users_are_refused_and_change_nothing(agent, customer, body, code):
+    before = User.objects.count()
+    assert_error(agent.post_json(f"/v1/customers/{customer.id}/users", body), 400, code)
+    assert User.objects.count() == before
+
+
+def test_duplicate_upn_is_409(agent, customer):
+    assert new_user(agent, customer).status_code == 201
+    assert_error(new_user(agent, customer), 409, 2003)
+
+
+def test_list_get_update(agent, customer):
+    ids = [new_user(agent, customer, f"u{i}").json()["user"]["id"] for i in range(5)]
+    seen, url, headers = [], f"/v1/customers/{customer.id}/users?size=2", {}
+    while url:
+        page = agent.get(url, headers=headers).json()
+        seen += [u["id"] for u in page["items"]]
+        nxt = page["links"].get("next")
+        url, headers = (nxt["uri"], {h["key"]: h["value"] for h in nxt["headers"]}) if nxt else (None, {})
+    assert seen == ids
+    r = agent.patch(
+        f"/v1/customers/{customer.id}/users/{ids[0]}",
+        data=json.dumps({"displayName": "Anna B", "usageLocation": "AT"}),
+        content_type="application/json",
+    )
+    assert r.json()["displayName"] == "Anna B" and r.json()["usageLocation"] == "AT"
+    assert agent.get(f"/v1/customers/{customer.id}/users/{ids[0]}").json()["usageLocation"] == "AT"
+
+
+def test_delete_restore_and_purge(agent, customer):
+    uid = new_user(agent, customer).json()["user"]["id"]
+    assert licences(agent, customer, uid, add=["WORKPLACE-BASIC"]).status_code == 201
+    assert agent.delete(f"/v1/customers/{customer.id}/users/{uid}").status_code == 204
+    assert not LicenceAssignment.objects.exists()  # the seat is freed at once
+    assert agent.get(f"/v1/customers/{customer.id}/users").json()["totalCount"] == 0
+    deleted = agent.get(f"/v1/customers/{customer.id}/users?deleted=true").json()
+    assert [u["id"] for u in deleted["items"]] == [uid] and deleted["items"][0]["state"] == "deleted"
+    assert agent.post_json(f"/v1/customers/{customer.id}/users/{uid}/restore", {}).json()["state"] == "active"
+    assert_error(agent.post_json(f"/v1/customers/{customer.id}/users/{uid}/restore", {}), 404, 2019)
+    # Deleted 31 days ago: too late to restore, and the purge job removes it.
+    agent.delete(f"/v1/customers/{customer.id}/users/{uid}")
+    User.objects.filter(id=uid).update(deleted_at=clock.now() - timedelta(days=31))
+    assert_error(agent.post_json(f"/v1/customers/{customer.id}/users/{uid}/restore", {}), 409, 2021)
+    assert purge_deleted_users() == 1
+    assert not User.objects.filter(id=uid).exists()
+    assert AuditRecord.objects.filter(action="user.purge", target_id=uid).exists()
+
+
+def test_password_reset_revokes_everything(agent, customer):
+    created = new_user(agent, customer).json()
+    user = User.objects.get(id=created["user"]["id"])
+    token = token_issue(actor=SYSTEM, user=user, ttl_seconds=600).token
+    assert user_for_bearer(token) == user
+    r = agent.post_json(f"/v1/customers/{customer.id}/users/{user.id}/resetpassword", {})
+    assert r.status_code == 200
+    user.refresh_from_db()
+    assert user.check_password(r.json()["password"]) and not user.check_password(created["password"])
+    assert user.must_change_password and user_for_bearer(token) is None
+
+
+def test_csv_import_reports_each_row(agent, customer):
+    csv_text = (
+        "userPrincipalName,displayName,usageLocation\n"
+        "ok1@kunde.example,Ok One,DE\n"
+        "bad@other.example,Bad Domain,DE\n"
+        "ok2@kunde.example,Ok Two,\n"
+        "ok1@kunde.example,Duplicate,DE\n"
+        "ok3@kunde.example,Bad Location,US\n"
+    )
+    r = agent.post(f"/v1/customers/{customer.id}/users/import", data=csv_text, content_type="text/csv")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert [row["userPrincipalName"] for row in body["created"]] == ["ok1@kunde.example", "ok2@kunde.example"]
+    refused = {row["line"]: row["reason"] for row in body["refused"]}
+    assert set(refused) == {3, 5, 6}
+    assert "@kunde.example" in refused[3] and "taken" in refused[5] and "US" in refused[6]
+    assert User.objects.filter(tenant=customer.tenant).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [(b"", "empty"), (b"x" * 1_000_001, "1 MB"), (b"foo,bar\n1,2\n", "header"), (b"\xff\xfe\x00", "UTF-8")],
+)
+def test_bad_csv_files_change_nothing(agent, customer, data, words):
+    before = User.objects.count()
+    body = assert_error(
+        agent.post(f"/v1/customers/{customer.id}/users/import", data=data, content_type="text/csv"), 400, 2022
+    )
+    assert words in body["description"] and User.objects.count() == before
+
+
+def test_subscribed_skus_and_atomic_licence_updates(agent, customer):
+    uid = new_user(agent, customer).json()["user"]["id"]
+    r = licences(agent, customer, uid, add=["WORKPLACE-BASIC", "MAIL-PLAN-1"])
+    assert r.status_code == 201 and r.json()["licensesAssigned"] == ["MAIL-PLAN-1", "WORKPLACE-BASIC"]
+    skus = {
+        s["sku"]["id"]: s for s in agent.get(f"/v1/customers/{customer.id}/subscribedskus").json()["items"]
+    }
+    assert (
+        skus["WORKPLACE-BASIC"]["activeUnits"],
+        skus["WORKPLACE-BASIC"]["consumedUnits"],
+        skus["WORKPLACE-BASIC"]["availableUnits"],
+    ) == (2, 1, 1)
+    # One bad SKU and nothing changes: the removal of MAIL-PLAN-1 is undone too.
+    bad = licences(agent, customer, uid, add=["ENTERPRISE-E5"], remove=["MAIL-PLAN-1"])
+    assert_error(bad, 400, 8003)
+    assert sorted(LicenceAssignment.objects.values_list("sku_id", flat=True)) == [
+        "MAIL-PLAN-1",
+        "WORKPLACE-BASIC",
+    ]
+    assert licences(agent, customer, uid, remove=["MAIL-PLAN-1"]).json()["licensesAssigned"] == [
+        "WORKPLACE-BASIC"
+    ]
+
+
+def test_out_of_seats_names_the_sku_and_changes_nothing(agent, customer):
+    ids = [new_user(agent, customer, f"s{i}").json()["user"]["id"] for i in range(3)]
+    assert licences(agent, customer, ids[0], add=["WORKPLACE-BASIC"]).status_code == 201
+    assert licences(agent, customer, ids[1], add=["WORKPLACE-BASIC"]).status_code == 201
+    body = assert_error(licences(agent, customer, ids[2], add=["MAIL-PLAN-1", "WORKPLACE-BASIC"]), 409, 8001)
+    assert "WORKPLACE-BASIC" in body["description"] and body["data"][0]["skuId"] == "WORKPLACE-BASIC"
+    assert not LicenceAssignment.objects.filter(user_id=ids[2]).exists()
+
+
+def test_usage_location_is_required_for_a_licence(agent, customer):
+    uid = new_user(agent, customer, location=None).json()["user"]["id"]
+    assert_error(licences(agent, customer, uid, add=["WORKPLACE-BASIC"]), 400, 8002)
+
+
+def test_subscription_cannot_drop_below_assigned_seats(agent, customer, partner, make_user, api_for):
+    from hanse.commerce.models import Subscription
+
+    uid1 = new_user(agent, customer, "a").json()["user"]["id"]
+    uid2 = new_user(agent, customer, "b").json()["user"]["id"]
+    licences(agent, customer, uid1, add=["WORKPLACE-BASIC"])
+    licences(agent, customer, uid2, add=["WORKPLACE-BASIC"])
+    sub = Subscription.objects.get(offer_id="WORKPLACE-BASIC")
+    path = f"/v1/customers/{customer.id}/subscriptions/{sub.id}"
+    body = assert_error(
+        agent.patch(path, data=json.dumps({"quantity": 1}), content_type="application/json"), 409, 8006
+    )
+    assert "Remove licences" in body["description"]
+    assert_error(
+        agent.patch(path, data=json.dumps({"status": "suspended"}), content_type="application/json"),
+        409,
+        8006,
+    )
+    licences(agent, customer, uid2, remove=["WORKPLACE-BASIC"])
+    assert (
+        agent.patch(path, data=json.dumps({"quantity": 1}), content_type="application/json").status_code
+        == 200
+    )
+
+
+def test_isolation_between_partners_and_customers(
+    agent, customer, make_partner, make_user, api_for, make_customer
+):
+    uid = new_user(agent, customer).json()["user"]["id"]
+    stranger = api_for(make_user(make_partner().tenant, Role.GLOBAL_ADMIN))
+    assert_error(stranger.get(f"/v1/customers/{customer.id}/users"), 404, 6001)
+    assert_error(stranger.post_json(f"/v1/customers/{customer.id}/users/{uid}/resetpassword", {}), 404, 6001)
+    # Another customer of the same partner: its path does not reach this user.
+    other = make_customer(customer.partner and customer.partner and make_partner_of(customer))
+    assert_error(agent.get(f"/v1/customers/{other.id}/users/{uid}"), 404, 2019)
+
+
+def make_partner_of(customer):
+    from tests.conftest import Partner
+
+    return Partner(tenant=customer.partner.tenant, account=customer.partner)
+
+
+def test_customer_admin_manages_only_its_own_tenant(
+    agent, customer, make_customer, partner, make_user, api_for
+):
+    own = api_for(make_user(customer.tenant, Role.CUSTOMER_GLOBAL_ADMIN, upn="boss@kunde.example"))
+    assert new_user(own, customer, "staff").status_code == 201
+    other = make_customer(partner, domain="andere.example")
+    assert_error(own.get(f"/v1/customers/{other.id}/users"), 404, 6001)
+
+
+@pytest.mark.parametrize("role", [Role.SALES_AGENT, Role.HELPDESK_AGENT, Role.BILLING_ADMIN])
+def test_roles_without_user_management(role, partner, customer, make_user, api_for):
+    client = api_for(make_user(partner.tenant, role))
+    assert_error(new_user(client, customer), 403, 3001)
+    assert_error(client.get(f"/v1/customers/{customer.id}/users"), 403, 3001)
+
+
+def test_admin_center_routing_refuses_partner_writes_and_keeps_reads(agent, customer, swap_instance):
+    uid = new_user(agent, customer).json()["user"]["id"]
+    swap_instance(
+        task_routing={
+            t: "admincenter" for t in ("partner_users", "customer_users", "password_reset", "licences")
+        }
+    )
+    body = assert_error(new_user(agent, customer, "late"), 403, 2024)
+    assert body["data"][0]["endpoint"] == f"/admin-center/api/v1.0/customers/{customer.id}/users"
+    assert "admin center" in body["description"]
+    assert_error(agent.post_json(f"/v1/customers/{customer.id}/users/{uid}/resetpassword", {}), 403, 2024)
+    assert_error(licences(agent, customer, uid, add=["WORKPLACE-BASIC"]), 403, 2024)
+    assert_error(agent.delete(f"/v1/customers/{customer.id}/users/{uid}"), 403, 2024)
+    assert agent.get(f"/v1/customers/{customer.id}/users").json()["totalCount"] == 1
+    assert agent.get(f"/v1/customers/{customer.id}/subscribedskus").status_code == 200
+    assert User.objects.filter(tenant=customer.tenant, deleted_at__isnull=True).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_last_seat_race_has_exactly_one_winner(partner, make_user, api_for, make_customer, offers):
+    customer = make_customer(partner, domain="race.example")
+    order_create(actor=SYSTEM, customer_id=customer.id, lines=[LineItem("WORKPLACE-BASIC", 1)])
+    agent = api_for(make_user(partner.tenant, Role.ADMIN_AGENT))
+    ids = [
+        agent.post_json(
+            f"/v1/customers/{customer.id}/users",
+            {"userPrincipalName": f"r{i}@race.example", "displayName": f"R{i}", "usageLocation": "DE"},
+        ).json()["user"]["id"]
+        for i in range(6)
+    ]
+    results: list[int] = []
+    barrier = threading.Barrier(len(ids))
+
+    def claim(uid):
+        try:
+            barrier.wait()
+            results.append(licences(agent, customer, uid, add=["WORKPLACE-BASIC"]).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim, args=(uid,)) for uid in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [201] + [409] * 5
+    assert LicenceAssignment.objects.filter(sku_id="WORKPLACE-BASIC").count() == 1
+
+
+def test_deletion_schedules_the_purge_job(agent, customer, django_capture_on_commit_callbacks):
+    """A deletion leaves a job in the database queue that runs once the 30 days are over."""
+    from django_tasks_db.models import DBTaskResult
+
+    uid = new_user(agent, customer).json()["user"]["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        agent.delete(f"/v1/customers/{customer.id}/users/{uid}")
+    job = DBTaskResult.objects.get()
+    deleted_at = User.objects.get(id=uid).deleted_at
+    assert job.task_path.endswith("purge_deleted_customer_users")
+    assert job.run_after >= deleted_at + timedelta(days=30)

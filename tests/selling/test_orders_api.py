@@ -1,0 +1,241 @@
+"""/v1/offers, orders and subscriptions: market rules, atomic orders, idempotent retries, ETags."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from hanse.access.principal import system_principal
+from hanse.access.roles import Role
+from hanse.audit.models import AuditRecord
+from hanse.catalog.models import Offer
+from hanse.catalog.services import catalog_load, offer_add
+from hanse.commerce.models import Order, Subscription
+from hanse.errors import NotPermitted
+from hanse.partners.models import PartnerAccount
+from tests.api.test_conventions import assert_error
+from tests.conftest import CATALOG_DIR
+
+SPEC = {"id": "NEW-SERVICE", "name": "New Service", "prices": {"EUR": "1.00"}}
+
+
+def order(client, customer, *lines, **headers):
+    body = {"lineItems": [{"offerId": o, "quantity": q} for o, q in lines]}
+    return client.post(
+        f"/v1/customers/{customer.id}/orders",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+@pytest.fixture
+def customer(partner, make_customer, offers):
+    return make_customer(partner)
+
+
+def test_offers_for_a_market_in_its_currency(seller, offers):
+    de = seller.get("/v1/offers?country=DE").json()
+    ch = seller.get("/v1/offers?country=CH").json()
+    assert de["totalCount"] == ch["totalCount"] == 13
+    basic_de = next(o for o in de["items"] if o["id"] == "WORKPLACE-BASIC")
+    basic_ch = next(o for o in ch["items"] if o["id"] == "WORKPLACE-BASIC")
+    assert (basic_de["currencyCode"], basic_de["unitPrice"]) == ("EUR", "5.60")
+    assert basic_ch["currencyCode"] == "CHF" and basic_ch["country"] == "CH"
+    assert seller.get("/v1/offers?country=NO").json()["items"][0]["currencyCode"] == "NOK"
+    one = seller.get("/v1/offers/WORKPLACE-BASIC?country=PL").json()
+    assert one["currencyCode"] == "PLN" and one["attributes"]["objectType"] == "Offer"
+
+
+@pytest.mark.parametrize("query", ["country=US", "country=XX", "country=", "", "country=DEU", "country=de"])
+def test_unknown_or_non_market_country_is_400(seller, offers, query):
+    assert_error(seller.get(f"/v1/offers?{query}"), 400)
+
+
+def test_helpdesk_cannot_see_prices(partner, make_user, api_for, offers):
+    assert_error(
+        api_for(make_user(partner.tenant, Role.HELPDESK_AGENT)).get("/v1/offers?country=DE"), 403, 3001
+    )
+
+
+def test_order_creates_all_subscriptions(seller, customer):
+    r = order(seller, customer, ("WORKPLACE-BASIC", 5), ("MAIL-PLAN-1", 20))
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["attributes"]["objectType"] == "Order" and len(body["lineItems"]) == 2
+    subs = seller.get(f"/v1/customers/{customer.id}/subscriptions").json()
+    assert subs["totalCount"] == 2
+    assert {s["id"] for s in subs["items"]} == {li["subscriptionId"] for li in body["lineItems"]}
+    assert all(s["currencyCode"] == "EUR" and s["status"] == "active" for s in subs["items"])
+    assert seller.get(f"/v1/customers/{customer.id}/orders").json()["totalCount"] == 1
+    assert seller.get(f"/v1/customers/{customer.id}/orders/{body['id']}").json()["id"] == body["id"]
+    assert AuditRecord.objects.filter(action="subscription.create").count() == 2
+
+
+def test_order_is_all_or_nothing(seller, customer):
+    r = order(seller, customer, ("WORKPLACE-BASIC", 5), ("WORKPLACE-PREMIUM", 301))
+    body = assert_error(r, 400, 7002)
+    assert "WORKPLACE-PREMIUM" in body["description"] and "300" in body["description"]
+    assert not Subscription.objects.exists() and not Order.objects.exists()
+    assert_error(order(seller, customer, ("WORKPLACE-BASIC", 5), ("NO-SUCH-OFFER", 1)), 404, 6102)
+    assert not Subscription.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"offerId": "WORKPLACE-BASIC", "quantity": 0},
+        {"offerId": "WORKPLACE-BASIC", "quantity": -3},
+        {"offerId": "WORKPLACE-BASIC", "quantity": "ten"},
+        {"offerId": "", "quantity": 1},
+        {"offerId": "WORKPLACE-BASIC"},
+        {"offerId": "x" * 100, "quantity": 1},
+    ],
+)
+def test_bad_line_items_are_400(seller, customer, line):
+    r = seller.post_json(f"/v1/customers/{customer.id}/orders", {"lineItems": [line]})
+    assert_error(r, 400)
+    assert not Subscription.objects.exists()
+
+
+def test_empty_order_is_400(seller, customer):
+    assert_error(seller.post_json(f"/v1/customers/{customer.id}/orders", {"lineItems": []}), 400)
+
+
+def test_trial_once_per_customer(seller, customer):
+    assert order(seller, customer, ("WORKPLACE-PREMIUM-TRIAL", 10)).status_code == 201
+    assert_error(order(seller, customer, ("WORKPLACE-PREMIUM-TRIAL", 5)), 409, 7010)
+    sub = Subscription.objects.get()
+    assert sub.is_trial and not sub.auto_renew
+
+
+def test_retried_order_creates_nothing_twice(seller, customer):
+    first = order(seller, customer, ("WORKPLACE-BASIC", 5), **{"MS-RequestId": "order-1"})
+    retry = order(seller, customer, ("WORKPLACE-BASIC", 5), **{"MS-RequestId": "order-1"})
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json() and retry["MS-Idempotent-Replay"] == "true"
+    assert Order.objects.count() == 1 and Subscription.objects.count() == 1
+
+
+def test_inactive_partner_cannot_order(seller, customer, partner):
+    PartnerAccount.objects.filter(pk=partner.account.pk).update(state=PartnerAccount.State.SUSPENDED)
+    assert_error(order(seller, customer, ("WORKPLACE-BASIC", 5)), 403, 5002)
+    assert not Order.objects.exists()
+
+
+def test_orders_are_isolated(customer, make_partner, make_user, api_for):
+    stranger = api_for(make_user(make_partner().tenant, Role.GLOBAL_ADMIN))
+    assert_error(order(stranger, customer, ("WORKPLACE-BASIC", 5)), 404, 6001)
+    assert_error(stranger.get(f"/v1/customers/{customer.id}/subscriptions"), 404, 6001)
+    assert not Order.objects.exists()
+
+
+def patch(client, customer, sub_id, body, etag=None):
+    headers = {"If-Match": etag} if etag else {}
+    return client.patch(
+        f"/v1/customers/{customer.id}/subscriptions/{sub_id}",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def test_subscription_changes_with_etag(seller, customer):
+    sub_id = order(seller, customer, ("WORKPLACE-BASIC", 5)).json()["lineItems"][0]["subscriptionId"]
+    read = seller.get(f"/v1/customers/{customer.id}/subscriptions/{sub_id}")
+    etag = read["ETag"]
+    r = patch(
+        seller,
+        customer,
+        sub_id,
+        {"quantity": 8, "friendlyName": "Sales team", "autoRenewEnabled": False},
+        etag,
+    )
+    assert r.status_code == 200, r.content
+    assert (r.json()["quantity"], r.json()["friendlyName"], r.json()["autoRenewEnabled"]) == (
+        8,
+        "Sales team",
+        False,
+    )
+    assert_error(patch(seller, customer, sub_id, {"quantity": 9}, etag), 412, 7006)
+    assert Subscription.objects.get().quantity == 8
+    rec = AuditRecord.objects.get(action="subscription.update")
+    assert rec.before["quantity"] == 5 and rec.after["quantity"] == 8
+
+
+def test_suspend_refuses_quantity_change_then_reactivate(seller, customer):
+    sub_id = order(seller, customer, ("WORKPLACE-BASIC", 5)).json()["lineItems"][0]["subscriptionId"]
+    assert patch(seller, customer, sub_id, {"status": "suspended"}).json()["status"] == "suspended"
+    body = assert_error(patch(seller, customer, sub_id, {"quantity": 6}), 409, 7004)
+    assert "reactivate" in body["description"]
+    assert Subscription.objects.get().quantity == 5
+    again = patch(seller, customer, sub_id, {"status": "active", "quantity": 6})
+    assert again.status_code == 200 and again.json()["quantity"] == 6
+    actions = list(AuditRecord.objects.filter(target_type="Subscription").values_list("action", flat=True))
+    assert actions == ["subscription.create", "subscription.suspend", "subscription.reactivate"]
+
+
+def test_cancel_is_final(seller, customer):
+    sub_id = order(seller, customer, ("WORKPLACE-BASIC", 5)).json()["lineItems"][0]["subscriptionId"]
+    assert patch(seller, customer, sub_id, {"status": "deleted"}).json()["status"] == "deleted"
+    assert_error(patch(seller, customer, sub_id, {"status": "active"}), 409, 7005)
+    assert_error(patch(seller, customer, sub_id, {"quantity": 7}), 409, 7005)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"quantity": 0},
+        {"quantity": 301},
+        {"status": "paused"},
+        {"friendlyName": ""},
+        {"autoRenewEnabled": "maybe"},
+    ],
+)
+def test_bad_patches_change_nothing(seller, customer, body):
+    sub_id = order(seller, customer, ("WORKPLACE-BASIC", 5)).json()["lineItems"][0]["subscriptionId"]
+    r = patch(seller, customer, sub_id, body)
+    assert 400 <= r.status_code < 500
+    sub = Subscription.objects.get()
+    assert (sub.quantity, sub.status, sub.version) == (5, "active", 1)
+
+
+def test_roles_on_orders_follow_the_matrix(partner, customer, make_user, api_for):
+    for role, allowed in [
+        (Role.GLOBAL_ADMIN, True),
+        (Role.ADMIN_AGENT, True),
+        (Role.SALES_AGENT, True),
+        (Role.HELPDESK_AGENT, False),
+        (Role.BILLING_ADMIN, False),
+        (Role.USER_MANAGEMENT_ADMIN, False),
+    ]:
+        client = api_for(make_user(partner.tenant, role))
+        r = order(client, customer, ("MAIL-PLAN-1", 1))
+        assert (r.status_code == 201) is allowed, (role, r.content)
+        if not allowed:
+            assert r.status_code in (403, 404)
+
+
+def test_sovereign_instance_refuses_new_offers_but_keeps_existing_orderable(seller, customer, swap_instance):
+    swap_instance(accepts_new_services=False)
+    with pytest.raises(NotPermitted) as e:
+        offer_add(actor=system_principal(), spec=SPEC)
+    assert e.value.code == 6103
+    assert not Offer.objects.filter(id="NEW-SERVICE").exists()
+    assert (
+        order(seller, customer, ("WORKPLACE-BASIC", 5)).status_code == 201
+    )  # existing offers stay orderable
+    swap_instance(accepts_new_services=True)
+    assert offer_add(actor=system_principal(), spec=SPEC).id == "NEW-SERVICE"
+
+
+def test_catalog_file_loads_once_then_adds_are_new_services(db, swap_instance):
+    swap_instance(accepts_new_services=False)
+    loaded = catalog_load(actor=system_principal(), path=CATALOG_DIR / "offers-sovereign.json")
+    assert len(loaded) == 11 and all(o.is_sovereign and o.id.endswith("_DE") for o in loaded)
+    assert Offer.objects.get(id="WORKPLACE-BASIC_DE").prices.get(currency="CHF").unit_price > Decimal("0")
+    with pytest.raises(NotPermitted):
+        catalog_load(actor=system_principal(), path=CATALOG_DIR / "offers-public.json")
+    assert Offer.objects.count() == 11

@@ -1,0 +1,183 @@
+"""Sign-in, MFA, forced password change, throttling, cookies and secure headers (Django test client)."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client, override_settings
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from hanse.access.roles import Role
+from hanse.audit.models import AuditRecord
+from hanse.directory.models import Tenant
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _reset_axes(db):
+    from axes.utils import reset
+
+    reset()
+
+
+def signin(client: Client, upn: str, password: str = PASSWORD, **extra):
+    return client.post("/signin", {"username": upn, "password": password}, **extra)
+
+
+def code_for(device: TOTPDevice, drift: int = 0) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = totp.time + drift * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def test_cookie_names_carry_the_instance_id():
+    assert django_settings.SESSION_COOKIE_NAME == "hanse_test_session"
+    assert django_settings.CSRF_COOKIE_NAME == "hanse_test_csrftoken"
+
+
+def test_secure_headers(client, db):
+    r = client.get("/signin")
+    assert r["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in r["Content-Security-Policy"]
+    assert "default-src 'self'" in r["Content-Security-Policy"]
+    assert r["X-Content-Type-Options"] == "nosniff"
+    assert "Strict-Transport-Security" not in r  # plain HTTP
+
+
+@override_settings(SECURE_HSTS_SECONDS=31536000)
+def test_hsts_over_tls(client, db):
+    assert "max-age=31536000" in client.get("/signin", secure=True)["Strict-Transport-Security"]
+
+
+def test_csrf_is_enforced(partner, make_user, db):
+    user = make_user(partner.tenant, Role.SALES_AGENT)
+    strict = Client(enforce_csrf_checks=True)
+    assert signin(strict, user.upn).status_code == 403
+
+
+def test_sales_agent_signs_in_without_mfa(partner, make_user, client):
+    user = make_user(partner.tenant, Role.SALES_AGENT)
+    r = signin(client, user.upn)
+    assert r.status_code == 302
+    assert client.get("/").url == "/csp/"
+    page = client.get("/csp/")
+    assert page.status_code == 200 and user.upn.encode() in page.content
+
+
+def test_wrong_password_is_refused(partner, make_user, client):
+    user = make_user(partner.tenant, Role.SALES_AGENT)
+    r = signin(client, user.upn, "wrong-password-123")
+    assert r.status_code == 200 and b"not correct" in r.content
+    assert client.get("/csp/").status_code == 302
+
+
+def test_upn_is_case_insensitive(partner, make_user, client):
+    user = make_user(partner.tenant, Role.SALES_AGENT)
+    assert signin(client, user.upn.upper()).status_code == 302
+
+
+def test_admin_must_enrol_mfa_first(partner, make_user, client):
+    user = make_user(partner.tenant, Role.GLOBAL_ADMIN)
+    signin(client, user.upn)
+    assert client.get("/csp/").url == "/account/mfa"
+    page = client.get("/account/mfa")
+    assert page.status_code == 200 and b"data-secret" in page.content
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    wrong = client.post("/account/mfa", {"code": "000000" if code_for(device) != "000000" else "111111"})
+    assert wrong.status_code == 200 and not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    ok = client.post("/account/mfa", {"code": code_for(device)})
+    assert ok.status_code == 302
+    assert client.get("/csp/").status_code == 200
+    assert AuditRecord.objects.filter(action="user.mfa_enrol", target_id=str(user.id)).exists()
+
+
+def test_mfa_requirement_is_configurable(partner, make_user, client, swap_instance):
+    swap_instance(mfa_required_roles=())
+    user = make_user(partner.tenant, Role.GLOBAL_ADMIN)
+    signin(client, user.upn)
+    assert client.get("/csp/").status_code == 200
+
+
+def test_enrolled_user_is_asked_for_a_code(partner, make_user, client):
+    user = make_user(partner.tenant, Role.GLOBAL_ADMIN)
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    r = signin(client, user.upn)
+    assert r.url == "/signin/verify"
+    assert client.get("/csp/").status_code == 302  # not signed in yet
+    bad = client.post("/signin/verify", {"code": "12345x"})
+    assert bad.status_code == 200
+    good = client.post("/signin/verify", {"code": code_for(device)})
+    assert good.status_code == 302
+    assert client.get("/csp/").status_code == 200
+
+
+def test_forced_password_change(partner, make_user, client):
+    user = make_user(partner.tenant, Role.SALES_AGENT, must_change_password=True)
+    signin(client, user.upn)
+    assert client.get("/csp/").url == "/account/password"
+    weak = client.post("/account/password", {"current": PASSWORD, "new": "12345678", "confirm": "12345678"})
+    assert weak.status_code == 200
+    user.refresh_from_db()
+    assert user.must_change_password and user.check_password(PASSWORD)
+    new = "a-much-better-passphrase-9"
+    ok = client.post("/account/password", {"current": PASSWORD, "new": new, "confirm": new})
+    assert ok.status_code == 302
+    user.refresh_from_db()
+    assert not user.must_change_password and user.check_password(new)
+    assert client.get("/csp/").status_code == 200  # the session survived the change
+    assert AuditRecord.objects.filter(action="user.change_password", target_id=str(user.id)).exists()
+
+
+def test_throttling_after_five_failures(partner, make_user, client):
+    user = make_user(partner.tenant, Role.SALES_AGENT)
+    for _ in range(5):
+        signin(client, user.upn, "wrong-password-123")
+    locked = signin(client, user.upn)  # even the right password
+    assert locked.status_code == 429 and b"locked-out" in locked.content
+    other = make_user(partner.tenant, Role.SALES_AGENT)
+    assert signin(Client(), other.upn).status_code == 302  # other accounts are unaffected
+
+
+def test_inactive_user_and_suspended_tenant_cannot_sign_in(partner, make_user, client):
+    user = make_user(partner.tenant, Role.SALES_AGENT)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert signin(client, user.upn).status_code == 200
+    other = make_user(partner.tenant, Role.SALES_AGENT)
+    Tenant.objects.filter(pk=partner.tenant.pk).update(state=Tenant.State.SUSPENDED)
+    assert signin(Client(), other.upn).status_code == 200
+
+
+def test_signout_needs_post(partner, make_user, client):
+    user = make_user(partner.tenant, Role.SALES_AGENT)
+    signin(client, user.upn)
+    assert client.get("/signout").status_code == 405
+    client.post("/signout")
+    assert client.get("/csp/").status_code == 302
+
+
+def test_open_redirect_is_refused(partner, make_user, client):
+    user = make_user(partner.tenant, Role.SALES_AGENT)
+    r = client.post("/signin", {"username": user.upn, "password": PASSWORD, "next": "https://evil.example/"})
+    assert r.url == "/"
+
+
+def test_language_switch_sets_the_instance_cookie(client, db):
+    r = client.post("/i18n/setlang/", {"language": "de", "next": "/signin"})
+    assert r.status_code == 302
+    assert client.cookies[django_settings.LANGUAGE_COOKIE_NAME].value == "de"
+    page = client.get("/signin")
+    assert b'<html lang="de">' in page.content
+
+
+def test_overview_shows_state_region_and_counts(partner, make_user, client, swap_instance):
+    swap_instance(mfa_required_roles=())
+    user = make_user(partner.tenant, Role.GLOBAL_ADMIN)
+    make_user(partner.tenant, Role.SALES_AGENT)
+    client.force_login(user, backend="hanse.directory.auth.UpnBackend")
+    page = client.get("/csp/").content.decode()
+    assert 'data-testid="account-state">Active' in page
+    assert "Amsterdam (eu-west)" in page
+    assert 'data-testid="user-count">2<' in page
+    assert 'data-testid="customer-count">0<' in page
