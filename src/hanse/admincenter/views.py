@@ -338,6 +338,7 @@ def user_detail(request: HttpRequest, shell: str, customer_id: uuid.UUID, user_i
             can_edit=pointers["customer_users"] is None,
             can_reset=pointers["password_reset"] is None,
             can_license=pointers["licences"] is None,
+            restore_days=users_svc.RESTORE_DAYS,
         ),
         status=status,
     )
