@@ -20,7 +20,7 @@ from hanse.directory import customer_users as services
 from hanse.directory import partner_users as partner_services
 from hanse.directory.models import User
 from hanse.directory.selectors import customer_user_get, customer_users_page, partner_user_get, partner_users
-from hanse.directory.users_api import ImportOut, ImportRowOut
+from hanse.directory.users_api import ImportOut
 from hanse.licensing import services as licensing
 from hanse.licensing.selectors import licences_by_user, licences_of, subscribed_skus
 from hanse.validators import NOT_BLANK, UPN_PATTERN, MarketCode
@@ -265,21 +265,11 @@ def create_user(request: HttpRequest, customer_id: uuid.UUID, body: UserCreateIn
     },
 )
 def import_users(request: HttpRequest, customer_id: uuid.UUID) -> ImportOut:
-    from hanse.api.schemas import Attributes
-
     request.idempotency_redact = ("created",)  # type: ignore[attr-defined]
     report = services.customer_users_import(
         actor=request.principal, customer_id=customer_id, data=request.body
     )
-    return ImportOut(
-        created=[
-            ImportRowOut(line=line, userPrincipalName=upn, password=pw) for line, upn, pw in report.created
-        ],
-        refused=[
-            ImportRowOut(line=line, userPrincipalName=upn, reason=why) for line, upn, why in report.refused
-        ],
-        attributes=Attributes(objectType="UserImportReport"),
-    )
+    return ImportOut.of(report)
 
 
 @router.get(
@@ -316,7 +306,7 @@ def update_user(
 @router.delete(
     "/customers/{customer_id}/users/{user_id}",
     response={204: None},
-    summary="Delete a customer user: to directory/deletedItems, restorable for 30 days",
+    summary=f"Delete a customer user: to directory/deletedItems, restorable for {services.RESTORE_DAYS} days",
 )
 def delete_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> Status[None]:
     services.customer_user_delete(actor=request.principal, customer_id=customer_id, user_id=user_id)
@@ -363,7 +353,7 @@ def assign_license(
     response={200: UserCollection},
     by_alias=True,
     exclude_unset=True,
-    summary="A customer's deleted users, restorable for 30 days ($top, $skiptoken)",
+    summary=f"A customer's deleted users, restorable for {services.RESTORE_DAYS} days ($top, $skiptoken)",
 )
 def list_deleted_users(
     request: HttpRequest, customer_id: uuid.UUID, top: int = Top, skiptoken: str | None = SkipToken

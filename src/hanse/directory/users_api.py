@@ -122,6 +122,21 @@ class ImportOut(Schema):
     refused: list[ImportRowOut]
     attributes: Attributes
 
+    @classmethod
+    def of(cls, report: services.ImportReport) -> ImportOut:
+        """The same report body in /v1 and in the admin center's API."""
+        return cls(
+            created=[
+                ImportRowOut(line=line, userPrincipalName=upn, password=pw)
+                for line, upn, pw in report.created
+            ],
+            refused=[
+                ImportRowOut(line=line, userPrincipalName=upn, reason=why)
+                for line, upn, why in report.refused
+            ],
+            attributes=Attributes(objectType="UserImportReport"),
+        )
+
 
 def _users_endpoint(customer_id: uuid.UUID, rest: str = "") -> str:
     return f"{ADMIN_CENTER_API}/customers/{customer_id}/users{rest}"
@@ -181,15 +196,7 @@ def import_users(request: HttpRequest, customer_id: uuid.UUID) -> ImportOut:
     report = services.customer_users_import(
         actor=request.principal, customer_id=customer_id, data=request.body
     )
-    return ImportOut(
-        created=[
-            ImportRowOut(line=line, userPrincipalName=upn, password=pw) for line, upn, pw in report.created
-        ],
-        refused=[
-            ImportRowOut(line=line, userPrincipalName=upn, reason=why) for line, upn, why in report.refused
-        ],
-        attributes=Attributes(objectType="UserImportReport"),
-    )
+    return ImportOut.of(report)
 
 
 @router.get(
@@ -223,7 +230,7 @@ def update_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID
 @router.delete(
     "/customers/{customer_id}/users/{user_id}",
     response={204: None, 403: ErrorBody, 404: ErrorBody},
-    summary="Delete a customer user (restorable for 30 days)",
+    summary=f"Delete a customer user (restorable for {services.RESTORE_DAYS} days)",
 )
 def delete_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> Status[None]:
     ensure_partner_center("customer_users", endpoint=_users_endpoint(customer_id, f"/{user_id}"))
