@@ -63,11 +63,20 @@ def test_only_global_admin_signs(pending, make_user, api_for, role):
     assert not AgreementSignature.objects.exists()
 
 
-@pytest.mark.parametrize("body", [{"name": "A", "email": "a@b.example"}, {"name": "Anna B", "email": "nope"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "A", "email": "a@b.example"},
+        {"name": "Anna B", "email": "nope"},
+        {"name": "\u0085\f", "email": "a@b.example"},  # white space only, in Unicode's sense
+        {"name": " A ", "email": "a@b.example"},
+    ],
+)
 def test_bad_signer_is_400(pending, make_user, api_for, body):
     r = api_for(make_user(pending.tenant, Role.GLOBAL_ADMIN)).post_json("/v1/agreement/signatures", body)
     assert_error(r, 400)
     assert not AgreementSignature.objects.exists()
+    assert not AuditRecord.objects.filter(action="partner.agreement_sign").exists()
 
 
 def test_operator_activates_only_after_signing(pending, make_user, api_for, operator):

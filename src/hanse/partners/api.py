@@ -65,7 +65,8 @@ class AgreementOut(Schema):
 
 
 class SignatureIn(Schema):
-    name: str = Field(..., min_length=2, max_length=200)
+    # Two characters that are not white space, at least: the service's rule on the stripped name.
+    name: str = Field(..., min_length=2, max_length=200, pattern=r"\S[\s\S]*\S")
     email: str = Field(..., max_length=254, pattern=EMAIL_PATTERN)
 
 
