@@ -126,6 +126,40 @@ def test_list_pages_with_skiptoken_visiting_each_user_once(agent, customer):
     assert "@odata.nextLink" not in agent.get(users_url(customer)).json()
 
 
+def test_filter_startswith_and_eq_and_the_next_link_keeps_it(agent, customer):
+    for local in ("anna", "anton", "bert", "andrea", "carl"):
+        new_user(agent, customer, local)
+    url, names = f"{users_url(customer)}?$top=2&$filter=startswith(displayName,'an')", []
+    while url:
+        body = agent.get(url).json()
+        names += [u["displayName"] for u in body["value"]]
+        url = body.get("@odata.nextLink")
+        if url:
+            assert parse_qs(urlparse(url).query)["$filter"] == ["startswith(displayName,'an')"]
+    assert names == ["Anna", "Anton", "Andrea"]
+    exact = agent.get(users_url(customer), {"$filter": "userPrincipalName eq 'BERT@kunde.example'"}).json()
+    assert [u["displayName"] for u in exact["value"]] == ["Bert"]
+    # Deleted users filter the same way.
+    carl = User.objects.get(upn="carl@kunde.example")
+    assert agent.delete(users_url(customer, f"/{carl.id}")).status_code == 204
+    deleted = agent.get(
+        f"{BASE}/customers/{customer.id}/directory/deletedItems/microsoft.graph.user",
+        {"$filter": "startswith(userPrincipalName,'c')"},
+    ).json()
+    assert [u["id"] for u in deleted["value"]] == [str(carl.id)]
+
+
+@pytest.mark.parametrize(
+    "raw", ["contains(displayName,'a')", "startswith(mail,'a')", "startswith(displayName,'')", "x" * 1001]
+)
+def test_a_filter_that_cannot_be_applied_is_400(agent, customer, raw):
+    new_user(agent, customer)
+    error = assert_graph_error(
+        agent.get(users_url(customer), {"$filter": raw}), 400, "Request_BadRequest", 1001
+    )
+    assert "$filter" in json.dumps(error)
+
+
 def test_delete_lists_in_deleted_items_and_restores(agent, customer):
     uid = new_user(agent, customer).json()["id"]
     assert assign(agent, customer, uid, add=["WORKPLACE-BASIC"]).status_code == 200

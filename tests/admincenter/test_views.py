@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
 import pytest
 
 from hanse.access.roles import Role
+from hanse.admincenter import views
 from hanse.commerce.services import LineItem, order_create
 from hanse.directory.customer_users import NewUser, customer_user_create, customer_user_delete
 from hanse.directory.models import User
@@ -188,6 +190,27 @@ def test_users_list_pages(shell, agent, agent_user, customer, route):
     nxt = re.search(r'href="\?(after=[^"]+)" data-testid="next-page"', first).group(1)
     second = text(agent.get(f"{base(shell, customer)}?{nxt.replace('&amp;', '&')}"))
     assert second.count('data-testid="user-row"') == 2
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_users_search_by_name_or_upn_keeps_the_search_on_the_next_page(
+    shell, agent, agent_user, customer, route, monkeypatch
+):
+    route("partnercenter")
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for local in ("anna", "anton", "bert", "andrea"):
+        anna(customer, agent_user, local=local)
+    first = text(agent.get(base(shell, customer), {"q": "an"}))
+    assert "3 users" in first
+    next_query = re.search(r'href="\?([^"]+)" data-testid="next-page"', first)
+    assert next_query and "q=an" in next_query.group(1)
+    second = text(agent.get(f"{base(shell, customer)}?{html.unescape(next_query.group(1))}"))
+    assert "next-page" not in second
+    found = first + second
+    assert "Anna" in found and "Anton" in found and "Andrea" in found and "Bert" not in found
+    by_upn = text(agent.get(base(shell, customer), {"q": "bert@"}))
+    assert "bert@kunde.example" in by_upn and "anna@kunde.example" not in by_upn
+    assert "No user matches your search." in text(agent.get(base(shell, customer), {"q": "zz"}))
 
 
 @pytest.mark.parametrize("shell", SHELLS)

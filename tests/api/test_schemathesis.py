@@ -41,10 +41,10 @@ def _check(case, bearer):
     body = case.body if isinstance(case.body, dict) else {}
     if (
         (case.headers and "MS-ContinuationToken" in case.headers)
-        or (case.query and ("filter" in case.query or "$skiptoken" in case.query))
+        or (case.query and {"filter", "$filter", "$skiptoken"} & set(case.query))
         or "userPrincipalName" in body
     ):
-        # A continuation token is opaque and signed, a filter is JSON inside a string, and a user
+        # A continuation token is opaque and signed, a filter is JSON or OData inside a string, and a user
         # name must end with the tenant's own domain: generated ones are rightly refused (400),
         # which this check would count as rejecting valid input. Every other check still applies.
         excluded.append(positive_data_acceptance)

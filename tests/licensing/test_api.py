@@ -96,6 +96,26 @@ def test_list_get_update(agent, customer):
     assert agent.get(f"/v1/customers/{customer.id}/users/{ids[0]}").json()["usageLocation"] == "AT"
 
 
+def test_list_filters_by_display_name_or_upn_across_pages(agent, customer):
+    for local in ("anna", "anton", "bert", "andrea"):
+        new_user(agent, customer, local)
+    by_name = json.dumps({"Field": "DisplayName", "Value": "AN", "Operator": "starts_with"})
+    seen, url, headers = [], f"/v1/customers/{customer.id}/users?size=2&filter={by_name}", {}
+    while url:
+        page = agent.get(url, headers=headers).json()
+        assert page["totalCount"] == 3
+        seen += [u["displayName"] for u in page["items"]]
+        nxt = page["links"].get("next")
+        url, headers = (nxt["uri"], {h["key"]: h["value"] for h in nxt["headers"]}) if nxt else (None, {})
+    assert seen == ["Anna", "Anton", "Andrea"]
+    by_upn = json.dumps({"Field": "UserPrincipalName", "Value": "bert@", "Operator": "starts_with"})
+    page = agent.get(f"/v1/customers/{customer.id}/users", {"filter": by_upn}).json()
+    assert [u["userPrincipalName"] for u in page["items"]] == ["bert@kunde.example"]
+    bad = json.dumps({"Field": "UsageLocation", "Value": "DE", "Operator": "starts_with"})
+    body = assert_error(agent.get(f"/v1/customers/{customer.id}/users", {"filter": bad}), 400, 1001)
+    assert body["data"][0]["field"] == "query.filter"
+
+
 def test_delete_restore_and_purge(agent, customer):
     uid = new_user(agent, customer).json()["user"]["id"]
     assert licences(agent, customer, uid, add=["WORKPLACE-BASIC"]).status_code == 201

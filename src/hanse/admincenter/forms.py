@@ -19,6 +19,10 @@ class SearchForm(forms.Form):
     q = forms.CharField(label=_("Company name or domain starts with"), max_length=200, required=False)
 
 
+class UserSearchForm(forms.Form):
+    q = forms.CharField(label=_("Display name or user name starts with"), max_length=200, required=False)
+
+
 class UserEditForm(forms.Form):
     display_name = forms.CharField(label=_("Display name"), max_length=200)
     # Any value reaches the service, whose refusal names the instance's markets.

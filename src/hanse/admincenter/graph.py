@@ -16,6 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from hanse.access.roles import PARTNER_ROLES, Role
+from hanse.api.filters import odata_filter
 from hanse.directory import customer_users as services
 from hanse.directory import partner_users as partner_services
 from hanse.directory.models import User
@@ -195,10 +196,21 @@ def _graph_user(request: HttpRequest, customer_id: uuid.UUID, user: User) -> Gra
 
 
 def _user_page(
-    request: HttpRequest, customer_id: uuid.UUID, top: int, skiptoken: str | None, *, deleted: bool
+    request: HttpRequest,
+    customer_id: uuid.UUID,
+    top: int,
+    skiptoken: str | None,
+    filter_: str | None,
+    *,
+    deleted: bool,
 ) -> dict[str, Any]:
     p = customer_users_page(
-        principal=request.principal, customer_id=customer_id, size=top, token=skiptoken, deleted=deleted
+        principal=request.principal,
+        customer_id=customer_id,
+        size=top,
+        token=skiptoken,
+        deleted=deleted,
+        match=odata_filter(filter_, USER_FILTER_PROPERTIES),
     )
     skus = licences_by_user(
         principal=request.principal, customer_id=customer_id, user_ids=[u.id for u in p.items]
@@ -209,13 +221,21 @@ def _user_page(
         "value": [GraphUser.of(u, skus.get(u.id, [])) for u in p.items],
     }
     if p.next_token:
-        query = urlencode({"$top": top, "$skiptoken": p.next_token}, safe="$")
+        params = {"$top": top, **({"$filter": filter_} if filter_ else {}), "$skiptoken": p.next_token}
+        query = urlencode(params, safe="$")
         out[NEXT_LINK] = request.build_absolute_uri(f"{request.path}?{query}")
     return out
 
 
 Top = Query(100, ge=1, le=500, alias="$top", description="Page size (1-500)")
 SkipToken = Query(None, alias="$skiptoken", description="The continuation token of @odata.nextLink")
+Filter = Query(
+    None,
+    alias="$filter",
+    max_length=1000,
+    description="startswith(displayName,'An') or userPrincipalName eq 'anna@contoso.example'",
+)
+USER_FILTER_PROPERTIES = ("displayName", "userPrincipalName")
 
 
 # -- a customer's users -------------------------------------------------------------------------
@@ -226,12 +246,16 @@ SkipToken = Query(None, alias="$skiptoken", description="The continuation token 
     response={200: UserCollection},
     by_alias=True,
     exclude_unset=True,
-    summary="List a customer's users ($top, $skiptoken)",
+    summary="List a customer's users ($top, $filter, $skiptoken)",
 )
 def list_users(
-    request: HttpRequest, customer_id: uuid.UUID, top: int = Top, skiptoken: str | None = SkipToken
+    request: HttpRequest,
+    customer_id: uuid.UUID,
+    top: int = Top,
+    skiptoken: str | None = SkipToken,
+    filter_: str | None = Filter,
 ) -> dict[str, Any]:
-    return _user_page(request, customer_id, top, skiptoken, deleted=False)
+    return _user_page(request, customer_id, top, skiptoken, filter_, deleted=False)
 
 
 @router.post(
@@ -353,12 +377,17 @@ def assign_license(
     response={200: UserCollection},
     by_alias=True,
     exclude_unset=True,
-    summary=f"A customer's deleted users, restorable for {services.RESTORE_DAYS} days ($top, $skiptoken)",
+    summary=f"A customer's deleted users, restorable for {services.RESTORE_DAYS} days"
+    " ($top, $filter, $skiptoken)",
 )
 def list_deleted_users(
-    request: HttpRequest, customer_id: uuid.UUID, top: int = Top, skiptoken: str | None = SkipToken
+    request: HttpRequest,
+    customer_id: uuid.UUID,
+    top: int = Top,
+    skiptoken: str | None = SkipToken,
+    filter_: str | None = Filter,
 ) -> dict[str, Any]:
-    return _user_page(request, customer_id, top, skiptoken, deleted=True)
+    return _user_page(request, customer_id, top, skiptoken, filter_, deleted=True)
 
 
 @router.post(

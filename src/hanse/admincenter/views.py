@@ -23,8 +23,17 @@ from django.views.decorators.http import require_POST
 from hanse.access.guards import require_action
 from hanse.access.roles import ROLE_LABELS, Action, Role
 from hanse.access.scope import scoped
-from hanse.admincenter.forms import ImportForm, InviteForm, NewUserForm, RolesForm, SearchForm, UserEditForm
+from hanse.admincenter.forms import (
+    ImportForm,
+    InviteForm,
+    NewUserForm,
+    RolesForm,
+    SearchForm,
+    UserEditForm,
+    UserSearchForm,
+)
 from hanse.admincenter.shells import SHELLS, Shell
+from hanse.api.filters import Match
 from hanse.customers import errors as customer_errors
 from hanse.customers.models import Customer
 from hanse.customers.selectors import customer_get, customer_page
@@ -167,11 +176,18 @@ def users(request: HttpRequest, shell: str, customer_id: uuid.UUID) -> HttpRespo
     sh = SHELLS[shell]
     principal = request.principal  # type: ignore[attr-defined]
     customer = _customer(request, customer_id)
+    search = UserSearchForm(request.GET)
+    q = search.cleaned_data["q"].strip() if search.is_valid() else ""
     page = customer_users_page(
-        principal=principal, customer_id=customer.id, size=PAGE_SIZE, token=request.GET.get("after") or None
+        principal=principal,
+        customer_id=customer.id,
+        size=PAGE_SIZE,
+        token=request.GET.get("after") or None,
+        match=Match("both", q) if q else None,
     )
     held = licences_by_user(principal=principal, customer_id=customer.id, user_ids=[u.id for u in page.items])
     rows = [{"user": u, "licences": held.get(u.id, [])} for u in page.items]
+    next_query = urlencode({"after": page.next_token, **({"q": q} if q else {})}) if page.next_token else ""
     return render(
         request,
         "admincenter/users.html",
@@ -181,7 +197,9 @@ def users(request: HttpRequest, shell: str, customer_id: uuid.UUID) -> HttpRespo
             customer,
             page=page,
             rows=rows,
-            next_query=urlencode({"after": page.next_token}) if page.next_token else "",
+            search=search,
+            q=q,
+            next_query=next_query,
             pointer=pointer(sh, "customer_users", "users", customer_id=customer.id),
         ),
     )

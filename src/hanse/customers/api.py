@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -10,21 +9,18 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
 
-from hanse.api import errors as api_errors
+from hanse.api.filters import partner_center_filter
 from hanse.api.paging import collection
 from hanse.api.schemas import Attributes, CollectionLinks, ErrorBody
 from hanse.customers import services
 from hanse.customers.models import Customer
 from hanse.customers.selectors import customer_get, customer_page
-from hanse.errors import InvalidInput
 from hanse.validators import DOMAIN_PATTERN, EMAIL_PATTERN, NOT_BLANK, MarketCode
 
 router = Router(tags=["Customers"])
 
-FILTER_HELP = (
-    'expected {"Field": "CompanyName" or "Domain", "Value": 1-200 characters, "Operator": "starts_with"}'
-)
-FILTER_FIELDS = {"companyname": "companyName", "domain": "domain", "indexed": "both"}
+# Partner Center's field names; "Indexed" searches both, as the UI's one search box does.
+FILTER_FIELDS = {"CompanyName": "companyName", "Domain": "domain", "Indexed": "both"}
 
 
 class AddressIn(Schema):
@@ -141,23 +137,6 @@ class CustomerCollectionOut(Schema):
     attributes: Attributes
 
 
-def _parse_filter(raw: str | None) -> tuple[str | None, str]:
-    """Partner Center's ``{"Field": "CompanyName", "Value": "con", "Operator": "starts_with"}``."""
-    if not raw:
-        return None, "companyName"
-    bad = InvalidInput(api_errors.INVALID_REQUEST, data=[{"field": "query.filter", "message": FILTER_HELP}])
-    try:
-        spec = json.loads(raw)
-        field = FILTER_FIELDS[str(spec["Field"]).lower()]
-        value = str(spec["Value"])
-        operator = str(spec.get("Operator", "starts_with")).lower()
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise bad from None
-    if operator != "starts_with" or not 1 <= len(value) <= 200:
-        raise bad
-    return value, field
-
-
 def _etag(response: HttpResponse, c: Customer) -> None:
     response["ETag"] = c.etag
 
@@ -169,8 +148,14 @@ def list_customers(
     filter: str | None = Query(None, max_length=1000),
     continuation: str | None = Header(None, alias="MS-ContinuationToken"),
 ) -> dict[str, Any]:
-    prefix, field = _parse_filter(filter)
-    p = customer_page(principal=request.principal, size=size, token=continuation, prefix=prefix, field=field)
+    match = partner_center_filter(filter, FILTER_FIELDS)
+    p = customer_page(
+        principal=request.principal,
+        size=size,
+        token=continuation,
+        prefix=match.value if match else None,
+        field=match.field if match else "companyName",
+    )
     extra = {"filter": filter} if filter else {}
     return collection(p, [CustomerOut.of(c) for c in p.items], path="/v1/customers", size=size, extra=extra)
 

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from django.db.models import Q
 from oauth2_provider.models import AccessToken
 
 from hanse import clock
 from hanse.access.principal import Principal
 from hanse.access.roles import Action, Role
 from hanse.access.scope import scoped
+from hanse.api.filters import Match
 from hanse.api.paging import Page, page
 from hanse.customers.selectors import customer_get
 from hanse.directory import errors
@@ -108,14 +110,32 @@ def own_token_get(*, principal: Principal, token_id: object) -> ApiToken:
     return token
 
 
+# Match fields (Graph's property names, "both" for the UI's one search box) to model fields.
+USER_MATCH_FIELDS = {"displayName": ("display_name",), "userPrincipalName": ("upn",)}
+USER_MATCH_FIELDS["both"] = USER_MATCH_FIELDS["displayName"] + USER_MATCH_FIELDS["userPrincipalName"]
+
+
 def customer_users_page(
-    *, principal: Principal, customer_id: UUID, size: int, token: str | None, deleted: bool = False
+    *,
+    principal: Principal,
+    customer_id: UUID,
+    size: int,
+    token: str | None,
+    deleted: bool = False,
+    match: Match | None = None,
 ) -> Page[User]:
-    """A customer's users (or its deleted, still restorable ones), paged like every collection."""
+    """A customer's users (or its deleted, still restorable ones), paged like every collection;
+    ``match``: only those whose display name or UPN starts with (or equals) a text, ignoring case."""
     customer = customer_get(principal=principal, customer_id=customer_id, action=Action.CUSTOMER_USER_MANAGE)
     qs = scoped(User.objects.select_related("tenant"), principal, Action.CUSTOMER_USER_MANAGE).filter(
         tenant__customer=customer, deleted_at__isnull=not deleted
     )
+    if match is not None:
+        lookup = "istartswith" if match.op == "startswith" else "iexact"
+        condition = Q()
+        for name in USER_MATCH_FIELDS[match.field]:
+            condition |= Q(**{f"{name}__{lookup}": match.value})
+        qs = qs.filter(condition)
     return page(qs, keys=("created_at", "id"), size=size, token=token, coerce=(datetime.fromisoformat, UUID))
 
 

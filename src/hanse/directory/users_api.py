@@ -13,6 +13,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 
+from hanse.api.filters import partner_center_filter
 from hanse.api.paging import collection
 from hanse.api.schemas import Attributes, CollectionLinks, ErrorBody
 from hanse.directory import customer_users as services
@@ -138,6 +139,9 @@ class ImportOut(Schema):
         )
 
 
+USER_FILTER_FIELDS = {"DisplayName": "displayName", "UserPrincipalName": "userPrincipalName"}
+
+
 def _users_endpoint(customer_id: uuid.UUID, rest: str = "") -> str:
     return f"{ADMIN_CENTER_API}/customers/{customer_id}/users{rest}"
 
@@ -152,12 +156,25 @@ def list_users(
     customer_id: uuid.UUID,
     size: int = Query(100, ge=1, le=500),
     deleted: bool = False,
+    filter: str | None = Query(
+        None,
+        max_length=1000,
+        description='{"Field": "DisplayName" or "UserPrincipalName", "Value": "…",'
+        ' "Operator": "starts_with"}',
+    ),
     continuation: str | None = Header(None, alias="MS-ContinuationToken"),
 ) -> dict[str, Any]:
     p = customer_users_page(
-        principal=request.principal, customer_id=customer_id, size=size, token=continuation, deleted=deleted
+        principal=request.principal,
+        customer_id=customer_id,
+        size=size,
+        token=continuation,
+        deleted=deleted,
+        match=partner_center_filter(filter, USER_FILTER_FIELDS),
     )
     extra = {"deleted": "true"} if deleted else {}
+    if filter:
+        extra["filter"] = filter
     return collection(
         p, [UserOut.of(u) for u in p.items], path=f"/v1/customers/{customer_id}/users", size=size, extra=extra
     )

@@ -1,0 +1,79 @@
+"""Collection filters in the two dialects Hanse answers: Partner Center's JSON ``filter`` (``/v1``)
+and OData's ``$filter`` (the admin center's Graph-shaped API). Both parse into one ``Match`` that
+selectors apply, so a search means the same thing whichever API or page asked for it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from hanse.api import errors as api_errors
+from hanse.errors import InvalidInput
+
+MAX_VALUE = 200
+
+
+@dataclass(frozen=True)
+class Match:
+    field: str  # a name the selector knows; "both" where one search box covers several fields
+    value: str
+    op: Literal["startswith", "eq"] = "startswith"
+
+
+def _bad(param: str, expected: str) -> InvalidInput:
+    return InvalidInput(api_errors.INVALID_REQUEST, data=[{"field": f"query.{param}", "message": expected}])
+
+
+def partner_center_filter(raw: str | None, fields: dict[str, str]) -> Match | None:
+    """``{"Field": "CompanyName", "Value": "con", "Operator": "starts_with"}``; ``fields`` maps
+    Partner Center's field names (any case) to the selector's."""
+    if not raw:
+        return None
+    names = " or ".join(f'"{name}"' for name in fields)
+    bad = _bad(
+        "filter",
+        f'expected {{"Field": {names}, "Value": 1-{MAX_VALUE} characters, "Operator": "starts_with"}}',
+    )
+    lowered = {k.lower(): v for k, v in fields.items()}
+    try:
+        spec = json.loads(raw)
+        field = lowered[str(spec["Field"]).lower()]
+        value = str(spec["Value"])
+        operator = str(spec.get("Operator", "starts_with")).lower()
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise bad from None
+    if operator != "starts_with" or not 1 <= len(value) <= MAX_VALUE:
+        raise bad
+    return Match(field, value)
+
+
+_QUOTED = r"'((?:[^']|'')*)'"  # OData doubles a quote inside a string literal
+_STARTSWITH = re.compile(rf"startswith\(\s*(\w+)\s*,\s*{_QUOTED}\s*\)", re.IGNORECASE)
+_EQ = re.compile(rf"(\w+)\s+eq\s+{_QUOTED}", re.IGNORECASE)
+
+
+def odata_filter(raw: str | None, fields: tuple[str, ...]) -> Match | None:
+    """One OData clause: ``startswith(displayName,'Ann')`` or ``userPrincipalName eq 'a@b.example'``,
+    on one of ``fields`` (Graph's property names). Anything else is refused rather than ignored, so
+    a client never takes an unfiltered list for a filtered one."""
+    if not raw:
+        return None
+    names = ", ".join(fields)
+    bad = _bad(
+        "$filter", f"expected startswith(property,'text') or property eq 'text', property one of {names}"
+    )
+    text = raw.strip()
+    found = _STARTSWITH.fullmatch(text)
+    op: Literal["startswith", "eq"] = "startswith"
+    if found is None:
+        found, op = _EQ.fullmatch(text), "eq"
+    if found is None:
+        raise bad
+    field = {f.lower(): f for f in fields}.get(found.group(1).lower())
+    value = found.group(2).replace("''", "'")
+    if field is None or not 1 <= len(value) <= MAX_VALUE:
+        raise bad
+    return Match(field, value, op)
