@@ -285,6 +285,18 @@ def test_licences_are_saved_atomically(shell, agent, agent_user, customer, route
 
 
 @pytest.mark.parametrize("shell", SHELLS)
+def test_the_top_bar_names_the_signed_in_user_not_the_one_shown(shell, agent, agent_user, customer, route):
+    route("partnercenter")
+    user = anna(customer, agent_user)
+    for page in (
+        agent.get(f"{base(shell, customer)}{user.id}/"),
+        agent.post(f"{base(shell, customer)}{user.id}/reset-password"),
+    ):
+        who = re.search(r'data-testid="who">([^<]+)<', text(page))
+        assert who and agent_user.upn in who.group(1) and user.upn not in who.group(1)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
 def test_reset_password_shows_the_new_one_once(shell, agent, agent_user, customer, route):
     route("partnercenter")
     user = anna(customer, agent_user)

@@ -83,6 +83,7 @@ def test_user_lifecycle_with_a_licence(
     page.get_by_test_id("open-user").click()
     expect(page).to_have_url(path_is(f"{users_path}{user.id}/"))
     expect(page.get_by_test_id("user-name")).to_have_text("Lena Lang")
+    expect(page.get_by_test_id("who")).to_contain_text(agent.upn)  # the signed-in agent, not the user shown
 
     # 3. Assign the one seat.
     box = page.get_by_test_id(f"licence-{SKU}")
