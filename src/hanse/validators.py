@@ -11,7 +11,10 @@ from hanse.instance.markets import EFTA, EU27
 DOMAIN_PATTERN = r"^([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+'-]{1,64}@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 UPN_PATTERN = r"^[A-Za-z0-9._%+'-]{1,64}@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-NOT_BLANK = r"\S"  # at least one character that is not white space
+# At least one character that is not white space in any of the dialects that read this pattern:
+# Python (str.strip in the services), Rust (pydantic) and ECMAScript (OpenAPI clients, schemathesis)
+# disagree on U+001C-U+001F, U+0085 and U+FEFF, so those count as white space here.
+NOT_BLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
 DOMAIN_RE = re.compile(DOMAIN_PATTERN)
 
 

@@ -65,6 +65,7 @@ def test_create_user_with_temporary_password(agent, customer):
         ({"userPrincipalName": "not an upn", "displayName": "Bob"}, 1001),
         ({"userPrincipalName": "bob@kunde.example", "displayName": "Bob", "usageLocation": "US"}, 6101),
         ({"userPrincipalName": "bob@kunde.example", "displayName": ""}, 1001),
+        ({"userPrincipalName": "bob@kunde.example", "displayName": "\u0085\x1f"}, 1001),
     ],
 )
 def test_bad_users_are_refused_and_change_nothing(agent, customer, body, code):

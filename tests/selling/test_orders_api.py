@@ -191,6 +191,10 @@ def test_cancel_is_final(seller, customer):
         {"quantity": 301},
         {"status": "paused"},
         {"friendlyName": ""},
+        # Blank in one regex dialect or another (Python, Rust, ECMAScript): blank for Hanse.
+        {"friendlyName": "\u0085"},
+        {"friendlyName": "\x1c "},
+        {"friendlyName": "\ufeff"},
         {"autoRenewEnabled": "maybe"},
     ],
 )
