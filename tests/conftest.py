@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from hanse.access.principal import Principal, system_principal
 from hanse.access.roles import Role
@@ -27,6 +28,13 @@ PASSWORD = "correct-horse-battery-staple-42"
 def required(what: str) -> bool:
     """In CI (HANSE_REQUIRE_ALL=1) a missing PostgreSQL or Chromium fails instead of skipping."""
     return os.environ.get("HANSE_REQUIRE_ALL") == "1"
+
+
+# In CI every run draws the same examples, so that a property-based failure there is reproducible
+# rather than luck; locally they are random, and more of them find more (HANSE_FUZZ_EXAMPLES).
+hypothesis_settings.register_profile("ci", derandomize=True)
+if required("hypothesis"):
+    hypothesis_settings.load_profile("ci")
 
 
 def skip_or_fail(reason: str) -> None:

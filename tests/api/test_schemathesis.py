@@ -3,6 +3,8 @@ one), generated from their OpenAPI schemas."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from django.core import signals
@@ -15,6 +17,9 @@ from hanse.access.roles import Role
 from hanse.directory.services import token_issue
 from hanse.wsgi import application
 from tests.conftest import SYSTEM
+
+# Examples per operation; raise it for a longer search: HANSE_FUZZ_EXAMPLES=400 ./run test tests/api
+EXAMPLES = int(os.environ.get("HANSE_FUZZ_EXAMPLES", "30"))
 
 schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", application)
 admincenter_schema = schemathesis.openapi.from_wsgi("/admin-center/api/v1.0/openapi.json", application)
@@ -52,12 +57,12 @@ def _check(case, bearer):
 
 
 @schema.parametrize()
-@hypothesis_settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@hypothesis_settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation(case, bearer):
     _check(case, bearer)
 
 
 @admincenter_schema.parametrize()
-@hypothesis_settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@hypothesis_settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_admincenter_operation(case, bearer):
     _check(case, bearer)
