@@ -128,3 +128,21 @@ def test_generated_passwords_are_strong_and_distinct(partner):
     passwords = {m.password for m in made}
     assert len(passwords) == 3 and all(len(p) >= 20 for p in passwords)
     assert all(m.generated and m.user.must_change_password for m in made)
+
+
+@pytest.mark.parametrize("blank", ["", "  ", "\u0085\x1f"])
+def test_a_customer_user_keeps_its_name_when_the_new_one_is_blank(partner, make_customer, make_user, blank):
+    from hanse.directory.customer_users import NewUser, customer_user_create, customer_user_update
+    from tests.conftest import principal_of
+
+    customer = make_customer(partner, domain="kunde-blank.example")
+    actor = principal_of(make_user(partner.tenant, Role.ADMIN_AGENT))
+    user = customer_user_create(
+        actor=actor, customer_id=customer.id, new=NewUser(upn="eva@kunde-blank.example", display_name="Eva")
+    ).user
+    with pytest.raises(InvalidInput) as refused:
+        customer_user_update(actor=actor, customer_id=customer.id, user_id=user.id, display_name=blank)
+    assert refused.value.code == 2025
+    user.refresh_from_db()
+    assert user.display_name == "Eva"
+    assert not AuditRecord.objects.filter(action="user.update", target_id=str(user.id)).exists()

@@ -108,7 +108,7 @@ def customer_user_update(
     before = {**_user_snapshot(user), "usageLocation": user.usage_location}
     if display_name is not None:
         if not display_name.strip():
-            raise InvalidInput(errors.UPN_INVALID, upn="")
+            raise InvalidInput(errors.DISPLAY_NAME_BLANK)
         user.display_name = display_name.strip()[:200]
     if usage_location is not None:
         user.usage_location = _location(usage_location)

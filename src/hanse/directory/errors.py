@@ -39,3 +39,4 @@ TASK_ROUTED = ErrorSpec(
     403,
     _("In this instance, %(task)s is done in the admin center, not in the partner center. Use %(endpoint)s."),
 )
+DISPLAY_NAME_BLANK = ErrorSpec(2025, 400, _("The display name cannot be blank."))
