@@ -117,6 +117,40 @@ def test_list_filters_by_display_name_or_upn_across_pages(agent, customer):
     assert body["data"][0]["field"] == "query.filter"
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers", "where"),
+    [
+        ("post", "/users", {"userPrincipalName": "nul@kunde.example", "displayName": "Nu\x00l"}, {}, "body"),
+        (
+            "post",
+            "/users",
+            {"userPrincipalName": "nul@kunde.example", "displayName": "N", "\x00": 1},
+            {},
+            "body",
+        ),
+        ("get", "/users?filter=%00", None, {}, "query"),
+        (
+            "post",
+            "/users",
+            {"userPrincipalName": "nul@kunde.example", "displayName": "N"},
+            {"MS-RequestId": "a\x00b"},
+            "header.MS-RequestId",
+        ),
+    ],
+)
+def test_nul_characters_are_refused_on_every_database(agent, customer, method, path, body, headers, where):
+    """PostgreSQL cannot store U+0000 in text; SQLite can. Both refuse it the same way, up front."""
+    url = f"/v1/customers/{customer.id}{path}"
+    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+    if method == "get":
+        r = agent.get(url, **extra)
+    else:
+        r = agent.post(url, data=json.dumps(body), content_type="application/json", **extra)
+    error = assert_error(r, 400, 1001)
+    assert error["data"][0]["field"] == where and "U+0000" in error["data"][0]["message"]
+    assert not User.objects.filter(upn="nul@kunde.example").exists()
+
+
 def test_delete_restore_and_purge(agent, customer):
     uid = new_user(agent, customer).json()["user"]["id"]
     assert licences(agent, customer, uid, add=["WORKPLACE-BASIC"]).status_code == 201
@@ -169,7 +203,13 @@ def test_csv_import_reports_each_row(agent, customer):
 
 @pytest.mark.parametrize(
     ("data", "words"),
-    [(b"", "empty"), (b"x" * 1_000_001, "1 MB"), (b"foo,bar\n1,2\n", "header"), (b"\xff\xfe\x00", "UTF-8")],
+    [
+        (b"", "empty"),
+        (b"x" * 1_000_001, "1 MB"),
+        (b"foo,bar\n1,2\n", "header"),
+        (b"\xff\xfe\x00", "UTF-8"),
+        (b"userPrincipalName,displayName\nnul@kunde.example,Nu\x00l\n", "NUL"),
+    ],
 )
 def test_bad_csv_files_change_nothing(agent, customer, data, words):
     before = User.objects.count()

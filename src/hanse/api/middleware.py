@@ -63,6 +63,8 @@ def _check_query(request: HttpRequest) -> HttpResponse | None:
     """A parameter the operation does not declare (``?sise=10``) is an error, not silently ignored."""
     if not request.GET:
         return None
+    if any(_has_nul(name) or _has_nul(request.GET.getlist(name)) for name in request.GET):
+        return _nul_refused("query")
     if any(not name.strip() for name in request.GET):
         return error_response(
             errors.INVALID_REQUEST, data=[{"field": "query", "message": "unnamed parameter"}]
@@ -86,18 +88,46 @@ def _check_query(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _nul_refused(where: str) -> HttpResponse:
+    # PostgreSQL cannot store U+0000 in text (SQLite can): refused up front, the same on both.
+    return error_response(
+        errors.INVALID_REQUEST,
+        data=[{"field": where, "message": "the NUL character (U+0000) is not allowed"}],
+    )
+
+
+def _check_headers(request: HttpRequest) -> HttpResponse | None:
+    """The headers whose values Hanse stores (``MS-RequestId``) or matches (the token)."""
+    for name in ("MS-RequestId", "MS-ContinuationToken"):
+        if "\x00" in request.headers.get(name, ""):
+            return _nul_refused(f"header.{name}")
+    return None
+
+
 def _check_body(request: HttpRequest) -> HttpResponse | None:
     """Every request body of this API is a JSON object; anything else is refused before routing."""
     if request.method not in ("POST", "PUT", "PATCH") or not request.body:
         return None
     if request.content_type == "text/csv":
-        return None  # the CSV import reads it as text
+        return None  # the CSV import reads it as text (and refuses a NUL there itself)
     try:
         parsed = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         return error_response(errors.MALFORMED_BODY)
     if not isinstance(parsed, dict):
         return error_response(errors.BODY_NOT_OBJECT)
+    if _has_nul(parsed):
+        return _nul_refused("body")
     return None
 
 
@@ -160,7 +190,7 @@ class ApiMiddleware:
         principal = request.principal  # type: ignore[attr-defined]
         if principal is None or principal.tenant_id is None:
             return self.get_response(request)  # unauthenticated: the endpoint answers 401
-        malformed = _check_query(request) or _check_body(request)
+        malformed = _check_query(request) or _check_body(request) or _check_headers(request)
         if malformed is not None:
             return malformed
         limited = self._rate_limit(principal.tenant_id)

@@ -207,6 +207,8 @@ def customer_users_import(*, actor: Principal, customer_id: uuid.UUID, data: byt
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput(errors.CSV_INVALID, reason=_("the file is not UTF-8 text")) from None
+    if "\x00" in text:
+        raise InvalidInput(errors.CSV_INVALID, reason=_("the file contains NUL characters"))
     rows = list(csv.DictReader(io.StringIO(text)))
     if not rows or set(COLUMNS[:2]) - set(rows[0].keys()):
         raise InvalidInput(
