@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from hanse.instance.markets import EFTA, EU27
 
@@ -11,10 +13,17 @@ from hanse.instance.markets import EFTA, EU27
 DOMAIN_PATTERN = r"^([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+'-]{1,64}@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 UPN_PATTERN = r"^[A-Za-z0-9._%+'-]{1,64}@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-# At least one character that is not white space in any of the dialects that read this pattern:
-# Python (str.strip in the services), Rust (pydantic) and ECMAScript (OpenAPI clients, schemathesis)
-# disagree on U+001C-U+001F, U+0085 and U+FEFF, so those count as white space here.
-NOT_BLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
+# PostgreSQL cannot store U+0000 in text (SQLite can): every free-text input refuses it, so that
+# both databases answer the same 400 instead of one of them failing.
+NO_NUL = r"^[^\x00]*$"
+# White space in any of the dialects that read these patterns: Python (str.strip in the services),
+# Rust (pydantic) and ECMAScript (OpenAPI clients, schemathesis) disagree on U+001C-U+001F, U+0085
+# and U+FEFF, so those count as white space here.
+_SOLID = r"[^\s\x00\x1c-\x1f\x85\ufeff]"
+NOT_BLANK = rf"^[^\x00]*{_SOLID}[^\x00]*$"  # one character at least that is not white space, no NUL
+# A catalogue or SKU id as a client sends it: an unknown one is answered by the service.
+SkuId = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
+TWO_NOT_BLANK = rf"^[^\x00]*{_SOLID}[^\x00]*{_SOLID}[^\x00]*$"  # two such characters at least
 DOMAIN_RE = re.compile(DOMAIN_PATTERN)
 
 

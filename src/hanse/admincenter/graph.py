@@ -24,7 +24,7 @@ from hanse.directory.selectors import customer_user_get, customer_users_page, pa
 from hanse.directory.users_api import ImportOut
 from hanse.licensing import services as licensing
 from hanse.licensing.selectors import licences_by_user, licences_of, subscribed_skus
-from hanse.validators import NOT_BLANK, UPN_PATTERN, MarketCode
+from hanse.validators import NO_NUL, NOT_BLANK, UPN_PATTERN, MarketCode, SkuId
 
 router = Router(tags=["Admin center (Microsoft Graph v1.0 shapes)"])
 
@@ -93,7 +93,9 @@ class UserCreateIn(Strict):
     accountEnabled: Literal[True] = True
     displayName: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
     userPrincipalName: str = Field(..., max_length=254, pattern=UPN_PATTERN)
-    mailNickname: str | None = Field(None, max_length=64)  # Graph clients send it; Hanse has no mail
+    mailNickname: str | None = Field(
+        None, max_length=64, pattern=NO_NUL
+    )  # Graph clients send it; Hanse has no mail
     usageLocation: MarketCode | None = None
     passwordProfile: PasswordProfileIn | None = None
 
@@ -108,13 +110,13 @@ class NewPasswordOut(Schema):
 
 
 class AddLicenseIn(Strict):
-    skuId: str = Field(..., min_length=1, max_length=64)
+    skuId: SkuId
     disabledPlans: list[str] = Field([], max_length=0)  # service plans are not modelled
 
 
 class AssignLicenseIn(Strict):
     addLicenses: list[AddLicenseIn] = Field(..., max_length=50)
-    removeLicenses: list[str] = Field(..., max_length=50)
+    removeLicenses: list[SkuId] = Field(..., max_length=50)
 
 
 class PrepaidUnits(Schema):
@@ -167,7 +169,7 @@ class PartnerUserIn(Strict):
     accountEnabled: Literal[True] = True
     userPrincipalName: str = Field(..., max_length=254, pattern=UPN_PATTERN)
     displayName: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
-    mailNickname: str | None = Field(None, max_length=64)
+    mailNickname: str | None = Field(None, max_length=64, pattern=NO_NUL)
     roles: list[PartnerRole] = Field(..., min_length=1, max_length=6)
     passwordProfile: PasswordProfileIn | None = None
 

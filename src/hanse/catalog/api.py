@@ -6,13 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 
 from hanse.access.roles import Action
 from hanse.access.scope import require
 from hanse.api.schemas import Attributes, ErrorBody
 from hanse.catalog.selectors import MarketOffer, market_offer, offers_for_market
-from hanse.validators import MarketCode
+from hanse.validators import NO_NUL, MarketCode
 
 router = Router(tags=["Offers"])
 
@@ -84,6 +84,10 @@ def list_offers(request: HttpRequest, country: MarketCode = COUNTRY) -> dict[str
 @router.get(
     "/offers/{offer_id}", response={200: OfferOut, 400: ErrorBody, 404: ErrorBody}, summary="Get an offer"
 )
-def get_offer(request: HttpRequest, offer_id: str, country: MarketCode = COUNTRY) -> OfferOut:
+def get_offer(
+    request: HttpRequest,
+    offer_id: str = Path(..., max_length=64, pattern=NO_NUL),
+    country: MarketCode = COUNTRY,
+) -> OfferOut:
     require(request.principal, Action.PRICING_VIEW)
     return OfferOut.of(market_offer(offer_id=offer_id, country=country))

@@ -19,14 +19,14 @@ from hanse.commerce.selectors import (
     subscription_get,
     subscriptions_for_customer,
 )
-from hanse.validators import NOT_BLANK
+from hanse.validators import NOT_BLANK, SkuId
 
 router = Router(tags=["Orders and subscriptions"])
 
 
 class LineItemIn(Schema):
     lineItemNumber: int | None = Field(None, ge=0, le=999)
-    offerId: str = Field(..., min_length=1, max_length=64)
+    offerId: SkuId
     quantity: int = Field(..., ge=1, le=100000)
     friendlyName: str = Field("", max_length=200, pattern=NOT_BLANK)
 

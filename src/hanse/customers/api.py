@@ -15,7 +15,7 @@ from hanse.api.schemas import Attributes, CollectionLinks, ErrorBody
 from hanse.customers import services
 from hanse.customers.models import Customer
 from hanse.customers.selectors import customer_get, customer_page
-from hanse.validators import DOMAIN_PATTERN, EMAIL_PATTERN, NOT_BLANK, MarketCode
+from hanse.validators import DOMAIN_PATTERN, EMAIL_PATTERN, NO_NUL, NOT_BLANK, MarketCode
 
 router = Router(tags=["Customers"])
 
@@ -36,7 +36,7 @@ class BillingProfileIn(Schema):
     email: str = Field(..., max_length=254, pattern=EMAIL_PATTERN)
     culture: str = Field("en-US", max_length=10, pattern=r"^[a-zA-Z]{2}(-[a-zA-Z]{2})?$")
     language: str = Field("en", max_length=5, pattern=r"^[a-zA-Z]{2}$")
-    companyName: str = Field("", max_length=200)
+    companyName: str = Field("", max_length=200, pattern=NO_NUL)
     defaultAddress: AddressIn
 
     def profile(self) -> services.BillingProfile:

@@ -14,12 +14,13 @@ from hanse.api.schemas import Attributes, ErrorBody
 from hanse.directory import services
 from hanse.directory.models import ApiToken
 from hanse.directory.selectors import own_token_get, own_tokens
+from hanse.validators import NO_NUL
 
 router = Router(tags=["API tokens"])
 
 
 class TokenIn(Schema):
-    label: str = Field("", max_length=100)
+    label: str = Field("", max_length=100, pattern=NO_NUL)
     ttlSeconds: int | None = Field(None, ge=services.TOKEN_TTL_MIN, le=services.TOKEN_TTL_MAX)
 
 

@@ -22,7 +22,7 @@ from hanse.directory.selectors import customer_user_get, customer_users_page
 from hanse.instance.routing import ADMIN_CENTER_API, ensure_partner_center
 from hanse.licensing import services as licensing
 from hanse.licensing.selectors import licences_of, subscribed_skus
-from hanse.validators import NOT_BLANK, UPN_PATTERN, MarketCode
+from hanse.validators import NOT_BLANK, UPN_PATTERN, MarketCode, SkuId
 
 router = Router(tags=["Customer users and licences"])
 
@@ -98,12 +98,12 @@ class SubscribedSkuCollectionOut(Schema):
 
 
 class LicenceAssignmentIn(Schema):
-    skuId: str = Field(..., min_length=1, max_length=64)
+    skuId: SkuId
 
 
 class LicenceUpdateIn(Schema):
     licensesToAssign: list[LicenceAssignmentIn] = Field([], max_length=50)
-    licensesToRemove: list[str] = Field([], max_length=50)
+    licensesToRemove: list[SkuId] = Field([], max_length=50)
 
 
 class LicenceUpdateOut(Schema):

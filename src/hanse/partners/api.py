@@ -13,7 +13,7 @@ from hanse.api.schemas import Attributes, ErrorBody
 from hanse.partners import agreement, services
 from hanse.partners.models import PartnerAccount
 from hanse.partners.selectors import current_signature, partner_get, partners_for_operator
-from hanse.validators import EMAIL_PATTERN, NOT_BLANK
+from hanse.validators import EMAIL_PATTERN, TWO_NOT_BLANK
 
 router = Router(tags=["Partner profile"])
 
@@ -66,7 +66,7 @@ class AgreementOut(Schema):
 
 class SignatureIn(Schema):
     # Two characters that are not white space, at least: the service's rule on the stripped name.
-    name: str = Field(..., min_length=2, max_length=200, pattern=rf"{NOT_BLANK}[\s\S]*{NOT_BLANK}")
+    name: str = Field(..., min_length=2, max_length=200, pattern=TWO_NOT_BLANK)
     email: str = Field(..., max_length=254, pattern=EMAIL_PATTERN)
 
 
