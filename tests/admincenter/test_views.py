@@ -296,6 +296,16 @@ def test_the_top_bar_names_the_signed_in_user_not_the_one_shown(shell, agent, ag
         assert who and agent_user.upn in who.group(1) and user.upn not in who.group(1)
 
 
+def test_an_unknown_or_nul_sku_from_the_form_changes_nothing(agent, agent_user, customer, route):
+    route("partnercenter")
+    user = anna(customer, agent_user)
+    for sku in ("NO-SUCH-SKU", "WORKPLACE-BASIC\x00"):
+        r = agent.post(f"{base(PC, customer)}{user.id}/licences", {"sku": ["WORKPLACE-BASIC", sku]})
+        assert r.status_code == 302
+        assert 'class="error"' in text(agent.get(r["Location"]))
+    assert not LicenceAssignment.objects.filter(user=user).exists()
+
+
 @pytest.mark.parametrize("shell", SHELLS)
 def test_reset_password_shows_the_new_one_once(shell, agent, agent_user, customer, route):
     route("partnercenter")

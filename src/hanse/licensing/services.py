@@ -38,6 +38,8 @@ def licence_update(
         raise InvalidInput(errors.USAGE_LOCATION_REQUIRED)
     customer_id = user.tenant.customer.id
     for sku in to_add:
+        if "\x00" in sku:  # no SKU has one, and PostgreSQL refuses to even compare it
+            raise InvalidInput(errors.SKU_NOT_SUBSCRIBED, sku=sku[:64].replace("\x00", ""))
         # Lock the SKU's subscriptions: concurrent assignments of its last seat queue here, and the
         # count below sees every assignment committed before (one winner, on SQLite and PostgreSQL).
         locked = list(
