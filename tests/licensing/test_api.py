@@ -380,3 +380,43 @@ def test_deletion_schedules_the_purge_job(agent, customer, django_capture_on_com
     deleted_at = User.objects.get(id=uid).deleted_at
     assert job.task_path.endswith("purge_deleted_customer_users")
     assert job.run_after >= deleted_at + timedelta(days=30)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            {
+                "userPrincipalName": ["must look like name@domain", "is required"],
+                "displayName": ["must have at most 200 characters", "must be a string"],
+            },
+        ),
+        (
+            "de",
+            {
+                "userPrincipalName": ["muss die Form name@domäne haben", "ist erforderlich"],
+                "displayName": ["darf höchstens 200 Zeichen haben", "muss eine Zeichenkette sein"],
+            },
+        ),
+        (
+            "fr",
+            {
+                "userPrincipalName": ["doit avoir la forme nom@domaine", "est obligatoire"],
+                "displayName": ["doit contenir au plus 200 caractères", "doit être une chaîne de caractères"],
+            },
+        ),
+    ],
+)
+def test_schema_errors_name_each_field_in_the_callers_language(agent, customer, lang, expected):
+    bodies = [{"userPrincipalName": "not-a-upn", "displayName": "x" * 201}, {"displayName": 5}]
+    for i, body in enumerate(bodies):
+        r = agent.post(
+            f"/v1/customers/{customer.id}/users",
+            data=json.dumps(body),
+            content_type="application/json",
+            HTTP_X_LOCALE=lang,
+        )
+        error = assert_error(r, 400, 1001)
+        assert {d["field"]: d["message"] for d in error["data"]} == {k: v[i] for k, v in expected.items()}
+    assert not User.objects.filter(tenant=customer.tenant).exists()

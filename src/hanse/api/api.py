@@ -11,7 +11,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.errors import AuthorizationError as NinjaAuthorizationError
 
-from hanse.api import errors
+from hanse.api import errors, validation
 from hanse.api.auth import BearerAuth
 from hanse.api.responses import domain_error_response, error_response
 from hanse.api.schemas import ErrorBody
@@ -88,7 +88,7 @@ def _validation_data(exc: ValidationError) -> list[object]:
     out = []
     for e in exc.errors:
         loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "payload")]
-        out.append({"field": ".".join(loc), "message": str(e.get("msg", "")), "type": e.get("type", "")})
+        out.append({"field": ".".join(loc), "message": validation.message(e), "type": e.get("type", "")})
     return out
 
 
