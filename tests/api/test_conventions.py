@@ -242,3 +242,10 @@ def test_unknown_query_parameter_is_400(admin, api_for):
     body = assert_error(api_for(admin).get("/v1/auditrecords?sise=10"), 400, 1001)
     assert body["data"] == [{"field": "query.sise", "message": "unknown parameter"}]
     assert api_for(admin).get("/v1/auditrecords?size=10").status_code == 200
+    german = assert_error(api_for(admin, **{"X-Locale": "de"}).get("/v1/auditrecords?sise=10"), 400, 1001)
+    assert german["data"] == [{"field": "query.sise", "message": "unbekannter Parameter"}]
+    bad_date = api_for(admin, **{"X-Locale": "fr"}).get("/v1/auditrecords?startDate=yesterday")
+    assert (
+        assert_error(bad_date, 400, 1001)["data"][0]["message"]
+        == "doit être une date et une heure (RFC 3339)"
+    )

@@ -44,7 +44,7 @@ def test_partner_center_filter_refuses_what_it_cannot_apply(raw: str) -> None:
     assert refused.value.data == [
         {
             "field": "query.filter",
-            "message": 'expected {"Field": "DisplayName" or "UserPrincipalName", "Value": 1-200 characters,'
+            "message": 'expected {"Field": "DisplayName" or "UserPrincipalName", "Value": 1-200,'
             ' "Operator": "starts_with"}',
         }
     ]

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from django.utils.translation import gettext as _
+
 from hanse.api import errors as api_errors
 from hanse.errors import InvalidInput
 
@@ -33,10 +35,8 @@ def partner_center_filter(raw: str | None, fields: dict[str, str]) -> Match | No
     if not raw:
         return None
     names = " or ".join(f'"{name}"' for name in fields)
-    bad = _bad(
-        "filter",
-        f'expected {{"Field": {names}, "Value": 1-{MAX_VALUE} characters, "Operator": "starts_with"}}',
-    )
+    shape = f'{{"Field": {names}, "Value": 1-{MAX_VALUE}, "Operator": "starts_with"}}'
+    bad = _bad("filter", _("expected %(shape)s") % {"shape": shape})
     lowered = {k.lower(): v for k, v in fields.items()}
     try:
         spec = json.loads(raw)
@@ -63,7 +63,9 @@ def odata_filter(raw: str | None, fields: tuple[str, ...]) -> Match | None:
         return None
     names = ", ".join(fields)
     bad = _bad(
-        "$filter", f"expected startswith(property,'text') or property eq 'text', property one of {names}"
+        "$filter",
+        _("expected startswith(property,'text') or property eq 'text', with property one of %(names)s")
+        % {"names": names},
     )
     text = raw.strip()
     found = _STARTSWITH.fullmatch(text)

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from hanse import clock, context
 from hanse.api import errors, ratelimit
@@ -67,7 +68,7 @@ def _check_query(request: HttpRequest) -> HttpResponse | None:
         return _nul_refused("query")
     if any(not name.strip() for name in request.GET):
         return error_response(
-            errors.INVALID_REQUEST, data=[{"field": "query", "message": "unnamed parameter"}]
+            errors.INVALID_REQUEST, data=[{"field": "query", "message": _("unnamed parameter")}]
         )
     try:
         match = resolve(request.path_info)
@@ -83,7 +84,9 @@ def _check_query(request: HttpRequest) -> HttpResponse | None:
     if unknown:
         return error_response(
             errors.INVALID_REQUEST,
-            data=[{"field": f"query.{name[:50]}", "message": "unknown parameter"} for name in unknown[:10]],
+            data=[
+                {"field": f"query.{name[:50]}", "message": _("unknown parameter")} for name in unknown[:10]
+            ],
         )
     return None
 
@@ -92,7 +95,7 @@ def _nul_refused(where: str) -> HttpResponse:
     # PostgreSQL cannot store U+0000 in text (SQLite can): refused up front, the same on both.
     return error_response(
         errors.INVALID_REQUEST,
-        data=[{"field": where, "message": "the NUL character (U+0000) is not allowed"}],
+        data=[{"field": where, "message": _("the NUL character (U+0000) is not allowed")}],
     )
 
 

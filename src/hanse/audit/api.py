@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Schema
 from pydantic import TypeAdapter, ValidationError, WithJsonSchema
 
@@ -42,7 +43,7 @@ def _instant(value: str | None, field: str) -> datetime | None:
     except (ValueError, ValidationError):
         raise InvalidInput(
             api_errors.INVALID_REQUEST,
-            data=[{"field": f"query.{field}", "message": "not an RFC 3339 date-time"}],
+            data=[{"field": f"query.{field}", "message": _("must be a date and time (RFC 3339)")}],
         ) from None
     try:
         # Stored and compared in UTC; PostgreSQL refuses offsets beyond ±15:59 in a literal.
@@ -50,7 +51,7 @@ def _instant(value: str | None, field: str) -> datetime | None:
     except OverflowError:
         raise InvalidInput(
             api_errors.INVALID_REQUEST,
-            data=[{"field": f"query.{field}", "message": "date-time out of range"}],
+            data=[{"field": f"query.{field}", "message": _("date and time out of range")}],
         ) from None
 
 
