@@ -131,3 +131,47 @@ def test_user_lifecycle_with_a_licence(
     assert user.deleted_at is None
     page.get_by_test_id("nav-users").click()
     expect(page.get_by_test_id("users")).to_contain_text(UPN)
+
+
+def test_customer_global_admin_signs_in_to_its_own_tenant_only(
+    page: Page,
+    live_server: Any,
+    swap_instance: Any,
+    partner: Any,
+    make_partner: Any,
+    make_user: Any,
+    make_customer: Any,
+    offers: Any,
+) -> None:
+    swap_instance(mfa_required_roles=(), task_routing=dict.fromkeys(TASKS, "admincenter"))
+    customer = make_customer(partner, name="Kunde UI GmbH", domain="kunde-ui.example")
+    order_create(actor=SYSTEM, customer_id=customer.id, lines=[LineItem(SKU, 1)])
+    it_admin = make_user(customer.tenant, Role.CUSTOMER_GLOBAL_ADMIN, upn="it@kunde-ui.example")
+    other = make_customer(make_partner(), name="Fremd AG", domain="fremd-ui.example")
+
+    sign_in(page, it_admin.upn, PASSWORD)
+    users_path = f"/admin-center/customers/{customer.id}/users/"
+    expect(page).to_have_url(path_is(users_path))  # straight to its own tenant
+    expect(page.get_by_test_id("admin-center-bar")).to_be_visible()
+    expect(page.get_by_test_id("ac-tenant")).to_contain_text("Kunde UI GmbH")
+    expect(page.get_by_test_id("users")).to_contain_text(it_admin.upn)
+
+    page.get_by_test_id("new-user").click()
+    page.get_by_test_id("upn").fill("max@kunde-ui.example")
+    page.get_by_test_id("display-name").fill("Max Muster")
+    page.get_by_test_id("usage-location").select_option("AT")
+    page.get_by_test_id("create-user").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("User created")
+    page.get_by_test_id("open-user").click()
+    page.get_by_test_id(f"licence-{SKU}").check()
+    page.get_by_test_id("save-licences").click()
+    expect(page.locator("ul.messages li.success")).to_have_text(
+        "The licences of max@kunde-ui.example were saved."
+    )
+    assert LicenceAssignment.objects.filter(user__upn="max@kunde-ui.example", sku_id=SKU).exists()
+
+    # Another partner's customer, and the partner's own pages, are not there for it.
+    response = page.goto(f"/admin-center/customers/{other.id}/users/")
+    assert response is not None and response.status == 404
+    response = page.goto(f"/customers/{other.id}/")
+    assert response is not None and response.status == 403  # the partner center is not for it at all

@@ -159,6 +159,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("web:signin")
     if principal.is_partner:
         return redirect("partners:overview")
+    if principal.is_customer_admin:  # a customer's administrator works in the admin center
+        return redirect("admincenter:home")
     return render(request, "web/home.html", {})
 
 
