@@ -33,7 +33,6 @@ from hanse.admincenter.forms import (
     UserSearchForm,
 )
 from hanse.admincenter.shells import SHELLS, Shell
-from hanse.api.filters import Match
 from hanse.customers import errors as customer_errors
 from hanse.customers.models import Customer
 from hanse.customers.selectors import customer_get, customer_page
@@ -46,6 +45,7 @@ from hanse.errors import DomainError, NotFound, NotPermitted
 from hanse.instance.routing import TASK_LABELS, done_in, ensure_partner_center
 from hanse.licensing.selectors import licences_by_user, licences_of, subscribed_skus
 from hanse.licensing.services import licence_update
+from hanse.web.search import search
 
 PAGE_SIZE = 25
 USERS = Action.CUSTOMER_USER_MANAGE
@@ -150,21 +150,18 @@ def home(request: HttpRequest, shell: str) -> HttpResponse:
         if own is None:
             raise NotFound(customer_errors.CUSTOMER_NOT_FOUND)
         return redirect(f"{sh.ns}:users", customer_id=own.id)
-    search = SearchForm(request.GET)
-    q = search.cleaned_data["q"].strip() if search.is_valid() else ""
+    asked = search(request, SearchForm)
     page = customer_page(
         principal=principal,
         size=PAGE_SIZE,
         token=request.GET.get("after") or None,
-        prefix=q or None,
-        field="both",
+        match=asked.match,
         action=USERS,
     )
-    next_query = urlencode({"after": page.next_token, **({"q": q} if q else {})}) if page.next_token else ""
     return render(
         request,
         "admincenter/home.html",
-        _ctx(request, sh, search=search, q=q, page=page, next_query=next_query),
+        _ctx(request, sh, search=asked.form, q=asked.q, page=page, next_query=asked.next_query(page)),
     )
 
 
@@ -176,18 +173,16 @@ def users(request: HttpRequest, shell: str, customer_id: uuid.UUID) -> HttpRespo
     sh = SHELLS[shell]
     principal = request.principal  # type: ignore[attr-defined]
     customer = _customer(request, customer_id)
-    search = UserSearchForm(request.GET)
-    q = search.cleaned_data["q"].strip() if search.is_valid() else ""
+    asked = search(request, UserSearchForm)
     page = customer_users_page(
         principal=principal,
         customer_id=customer.id,
         size=PAGE_SIZE,
         token=request.GET.get("after") or None,
-        match=Match("both", q) if q else None,
+        match=asked.match,
     )
     held = licences_by_user(principal=principal, customer_id=customer.id, user_ids=[u.id for u in page.items])
     rows = [{"user": u, "licences": held.get(u.id, [])} for u in page.items]
-    next_query = urlencode({"after": page.next_token, **({"q": q} if q else {})}) if page.next_token else ""
     return render(
         request,
         "admincenter/users.html",
@@ -197,9 +192,9 @@ def users(request: HttpRequest, shell: str, customer_id: uuid.UUID) -> HttpRespo
             customer,
             page=page,
             rows=rows,
-            search=search,
-            q=q,
-            next_query=next_query,
+            search=asked.form,
+            q=asked.q,
+            next_query=asked.next_query(page),
             pointer=pointer(sh, "customer_users", "users", customer_id=customer.id),
         ),
     )

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from hanse.api import errors as api_errors
@@ -23,6 +25,15 @@ class Match:
     field: str  # a name the selector knows; "both" where one search box covers several fields
     value: str
     op: Literal["startswith", "eq"] = "startswith"
+
+    def q(self, lookups: Mapping[str, tuple[str, ...]]) -> Q:
+        """The condition on the model fields that ``lookups`` gives for this match's field (any
+        of them matching), ignoring case."""
+        suffix = "istartswith" if self.op == "startswith" else "iexact"
+        condition = Q()
+        for name in lookups[self.field]:
+            condition |= Q(**{f"{name}__{suffix}": self.value})
+        return condition
 
 
 def _bad(param: str, expected: str) -> InvalidInput:

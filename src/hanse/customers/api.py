@@ -149,13 +149,7 @@ def list_customers(
     continuation: str | None = Header(None, alias="MS-ContinuationToken"),
 ) -> dict[str, Any]:
     match = partner_center_filter(filter, FILTER_FIELDS)
-    p = customer_page(
-        principal=request.principal,
-        size=size,
-        token=continuation,
-        prefix=match.value if match else None,
-        field=match.field if match else "companyName",
-    )
+    p = customer_page(principal=request.principal, size=size, token=continuation, match=match)
     extra = {"filter": filter} if filter else {}
     return collection(p, [CustomerOut.of(c) for c in p.items], path="/v1/customers", size=size, extra=extra)
 

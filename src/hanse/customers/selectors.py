@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from django.db.models import Q
-
 from hanse.access.principal import Principal
 from hanse.access.roles import Action
 from hanse.access.scope import scoped
+from hanse.api.filters import Match
 from hanse.api.paging import Page, page
 from hanse.customers import errors
 from hanse.customers.models import Customer
@@ -27,23 +26,25 @@ def customer_get(
     return customer
 
 
+# Match fields (Partner Center's, "both" for the UI's one search box) to model fields.
+CUSTOMER_MATCH_FIELDS = {
+    "companyName": ("company_name",),
+    "domain": ("tenant__domain",),
+    "both": ("company_name", "tenant__domain"),
+}
+
+
 def customer_page(
     *,
     principal: Principal,
     size: int,
     token: str | None,
-    prefix: str | None = None,
-    field: str = "companyName",
+    match: Match | None = None,
     action: Action = Action.CUSTOMER_VIEW,
 ) -> Page[Customer]:
     qs = scoped(Customer.objects.select_related("tenant"), principal, action)
-    if prefix:
-        if field == "domain":
-            qs = qs.filter(tenant__domain__istartswith=prefix)
-        elif field == "companyName":
-            qs = qs.filter(company_name__istartswith=prefix)
-        else:  # both, for the UI's one search box
-            qs = qs.filter(Q(company_name__istartswith=prefix) | Q(tenant__domain__istartswith=prefix))
+    if match is not None:
+        qs = qs.filter(match.q(CUSTOMER_MATCH_FIELDS))
     return page(
         qs, keys=("created_at", "id"), size=size, token=token, coerce=(datetime.fromisoformat, uuid.UUID)
     )

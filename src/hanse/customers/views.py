@@ -21,6 +21,7 @@ from hanse.customers.services import customer_create, customer_update_billing
 from hanse.errors import DomainError, NotPermitted
 from hanse.instance import policy
 from hanse.instance.current import instance
+from hanse.web.search import search
 
 PAGE_SIZE = 25
 
@@ -40,24 +41,18 @@ def market_name(country: str) -> str:
 @require_action(Action.CUSTOMER_VIEW)
 def customer_list(request: HttpRequest) -> HttpResponse:
     principal = request.principal  # type: ignore[attr-defined]
-    search = SearchForm(request.GET)
-    q = search.cleaned_data["q"].strip() if search.is_valid() else ""
+    asked = search(request, SearchForm)
     page = customer_page(
-        principal=principal,
-        size=PAGE_SIZE,
-        token=request.GET.get("after") or None,
-        prefix=q or None,
-        field="both",
+        principal=principal, size=PAGE_SIZE, token=request.GET.get("after") or None, match=asked.match
     )
-    next_query = urlencode({"after": page.next_token, **({"q": q} if q else {})}) if page.next_token else ""
     return render(
         request,
         "customers/list.html",
         {
-            "search": search,
-            "q": q,
+            "search": asked.form,
+            "q": asked.q,
             "page": page,
-            "next_query": next_query,
+            "next_query": asked.next_query(page),
             "can_create": principal.can(Action.CUSTOMER_CREATE) and instance().accepts_new_customers,
             "closed": _closed(),
         },

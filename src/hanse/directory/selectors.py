@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Q
 from oauth2_provider.models import AccessToken
 
 from hanse import clock
@@ -111,8 +110,11 @@ def own_token_get(*, principal: Principal, token_id: object) -> ApiToken:
 
 
 # Match fields (Graph's property names, "both" for the UI's one search box) to model fields.
-USER_MATCH_FIELDS = {"displayName": ("display_name",), "userPrincipalName": ("upn",)}
-USER_MATCH_FIELDS["both"] = USER_MATCH_FIELDS["displayName"] + USER_MATCH_FIELDS["userPrincipalName"]
+USER_MATCH_FIELDS = {
+    "displayName": ("display_name",),
+    "userPrincipalName": ("upn",),
+    "both": ("display_name", "upn"),
+}
 
 
 def customer_users_page(
@@ -131,11 +133,7 @@ def customer_users_page(
         tenant__customer=customer, deleted_at__isnull=not deleted
     )
     if match is not None:
-        lookup = "istartswith" if match.op == "startswith" else "iexact"
-        condition = Q()
-        for name in USER_MATCH_FIELDS[match.field]:
-            condition |= Q(**{f"{name}__{lookup}": match.value})
-        qs = qs.filter(condition)
+        qs = qs.filter(match.q(USER_MATCH_FIELDS))
     return page(qs, keys=("created_at", "id"), size=size, token=token, coerce=(datetime.fromisoformat, UUID))
 
 
