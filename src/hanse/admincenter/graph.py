@@ -93,9 +93,8 @@ class UserCreateIn(Strict):
     accountEnabled: Literal[True] = True
     displayName: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
     userPrincipalName: str = Field(..., max_length=254, pattern=UPN_PATTERN)
-    mailNickname: str | None = Field(
-        None, max_length=64, pattern=NO_NUL
-    )  # Graph clients send it; Hanse has no mail
+    # Graph clients send it; Hanse has no mail.
+    mailNickname: str | None = Field(None, max_length=64, pattern=NO_NUL)
     usageLocation: MarketCode | None = None
     passwordProfile: PasswordProfileIn | None = None
 

@@ -100,10 +100,9 @@ def _nul_refused(where: str) -> HttpResponse:
 
 
 def _check_headers(request: HttpRequest) -> HttpResponse | None:
-    """The headers whose values Hanse stores (``MS-RequestId``) or matches (the token)."""
-    for name in ("MS-RequestId", "MS-ContinuationToken"):
-        if "\x00" in request.headers.get(name, ""):
-            return _nul_refused(f"header.{name}")
+    """``MS-RequestId`` is stored with the idempotency record; other headers never reach the database."""
+    if "\x00" in request.headers.get("MS-RequestId", ""):
+        return _nul_refused("header.MS-RequestId")
     return None
 
 

@@ -9,66 +9,83 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from hanse import validators as v
 
+# Lazy: built once, translated into the language of each request when read.
+PATTERNS: dict[str, Promise] = {
+    v.NOT_BLANK: _("must not be blank or contain the NUL character"),
+    v.TWO_NOT_BLANK: _("must have at least two characters that are not blank, and no NUL character"),
+    v.NO_NUL: _("must not contain the NUL character (U+0000)"),
+    v.UPN_PATTERN: _("must look like name@domain"),  # the e-mail pattern is the same
+    v.DOMAIN_PATTERN: _("must be a domain name such as contoso.example"),
+}
 
-def _pattern(ctx: Mapping[str, Any]) -> str | None:
-    messages = {
-        v.NOT_BLANK: _("must not be blank or contain the NUL character"),
-        v.TWO_NOT_BLANK: _("must have at least two characters that are not blank, and no NUL character"),
-        v.NO_NUL: _("must not contain the NUL character (U+0000)"),
-        v.UPN_PATTERN: _("must look like name@domain"),  # the e-mail pattern is the same
-        v.DOMAIN_PATTERN: _("must be a domain name such as contoso.example"),
-    }
-    return messages.get(str(ctx.get("pattern", "")))
-
-
-def _n(ctx: Mapping[str, Any], key: str) -> dict[str, int]:
-    return {"n": int(ctx.get(key, 0))}
+Message = Callable[[Mapping[str, Any]], str | None]
 
 
-MESSAGES: dict[str, Callable[[Mapping[str, Any]], str | None]] = {
-    "missing": lambda ctx: _("is required"),
-    "string_type": lambda ctx: _("must be a string"),
-    "string_too_short": lambda ctx: (
-        ngettext_lazy("must have at least %(n)s character", "must have at least %(n)s characters", "n")
-        % _n(ctx, "min_length")
+def _fixed(text: Promise) -> Message:
+    return lambda ctx: str(text)
+
+
+def _counted(text: Promise, key: str) -> Message:
+    """``text`` is an ngettext_lazy with the number named "n", taken from ``ctx[key]``."""
+    return lambda ctx: str(text % {"n": int(ctx.get(key, 0))})
+
+
+def _with(text: Promise, name: str, key: str) -> Message:
+    return lambda ctx: str(text) % {name: ctx.get(key, "")}
+
+
+WHOLE_NUMBER = _fixed(_("must be a whole number"))
+TRUE_OR_FALSE = _fixed(_("must be true or false"))
+UUID = _fixed(_("must be an id (UUID)"))
+ONE_OF = _with(_("must be one of %(values)s"), "values", "expected")
+DATE_TIME = _fixed(_("must be a date and time (ISO 8601)"))
+OBJECT = _fixed(_("must be an object"))
+
+MESSAGES: dict[str, Message] = {
+    "missing": _fixed(_("is required")),
+    "string_type": _fixed(_("must be a string")),
+    "string_too_short": _counted(
+        ngettext_lazy("must have at least %(n)s character", "must have at least %(n)s characters", "n"),
+        "min_length",
     ),
-    "string_too_long": lambda ctx: (
-        ngettext_lazy("must have at most %(n)s character", "must have at most %(n)s characters", "n")
-        % _n(ctx, "max_length")
+    "string_too_long": _counted(
+        ngettext_lazy("must have at most %(n)s character", "must have at most %(n)s characters", "n"),
+        "max_length",
     ),
-    "string_pattern_mismatch": _pattern,
-    "too_short": lambda ctx: (
-        ngettext_lazy("must have at least %(n)s item", "must have at least %(n)s items", "n")
-        % _n(ctx, "min_length")
+    "string_pattern_mismatch": lambda ctx: (
+        str(PATTERNS[ctx["pattern"]]) if ctx.get("pattern") in PATTERNS else None
     ),
-    "too_long": lambda ctx: (
-        ngettext_lazy("must have at most %(n)s item", "must have at most %(n)s items", "n")
-        % _n(ctx, "max_length")
+    "too_short": _counted(
+        ngettext_lazy("must have at least %(n)s item", "must have at least %(n)s items", "n"), "min_length"
     ),
-    "int_type": lambda ctx: _("must be a whole number"),
-    "int_parsing": lambda ctx: _("must be a whole number"),
-    "int_from_float": lambda ctx: _("must be a whole number"),
-    "greater_than_equal": lambda ctx: _("must be %(n)s or more") % {"n": ctx.get("ge")},
-    "less_than_equal": lambda ctx: _("must be %(n)s or less") % {"n": ctx.get("le")},
-    "bool_type": lambda ctx: _("must be true or false"),
-    "bool_parsing": lambda ctx: _("must be true or false"),
-    "uuid_type": lambda ctx: _("must be an id (UUID)"),
-    "uuid_parsing": lambda ctx: _("must be an id (UUID)"),
-    "literal_error": lambda ctx: _("must be one of %(values)s") % {"values": ctx.get("expected", "")},
-    "enum": lambda ctx: _("must be one of %(values)s") % {"values": ctx.get("expected", "")},
-    "datetime_type": lambda ctx: _("must be a date and time (ISO 8601)"),
-    "datetime_parsing": lambda ctx: _("must be a date and time (ISO 8601)"),
-    "datetime_from_date_parsing": lambda ctx: _("must be a date and time (ISO 8601)"),
-    "list_type": lambda ctx: _("must be a list"),
-    "dict_type": lambda ctx: _("must be an object"),
-    "model_type": lambda ctx: _("must be an object"),
-    "model_attributes_type": lambda ctx: _("must be an object"),
-    "extra_forbidden": lambda ctx: _("is not a property this operation takes"),
+    "too_long": _counted(
+        ngettext_lazy("must have at most %(n)s item", "must have at most %(n)s items", "n"), "max_length"
+    ),
+    "int_type": WHOLE_NUMBER,
+    "int_parsing": WHOLE_NUMBER,
+    "int_from_float": WHOLE_NUMBER,
+    "greater_than_equal": _with(_("must be %(n)s or more"), "n", "ge"),
+    "less_than_equal": _with(_("must be %(n)s or less"), "n", "le"),
+    "bool_type": TRUE_OR_FALSE,
+    "bool_parsing": TRUE_OR_FALSE,
+    "uuid_type": UUID,
+    "uuid_parsing": UUID,
+    "literal_error": ONE_OF,
+    "enum": ONE_OF,
+    "datetime_type": DATE_TIME,
+    "datetime_parsing": DATE_TIME,
+    "datetime_from_date_parsing": DATE_TIME,
+    "list_type": _fixed(_("must be a list")),
+    "dict_type": OBJECT,
+    "model_type": OBJECT,
+    "model_attributes_type": OBJECT,
+    "extra_forbidden": _fixed(_("is not a property this operation takes")),
 }
 
 
