@@ -88,4 +88,7 @@ def as_graph_error(response: HttpResponse, *, request_id: str, client_request_id
         error["details"] = details
     response.content = json.dumps({"error": error}).encode()
     response["Content-Type"] = "application/json"
+    if response.has_header("Content-Length"):
+        # Set by an inner middleware for the body just replaced; a stale length cuts the new one.
+        response["Content-Length"] = str(len(response.content))
     return response
