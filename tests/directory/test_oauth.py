@@ -177,6 +177,42 @@ def test_authorization_code_flow_with_pkce_reaches_the_api(app, agent, partner):
     assert token.user_id == agent.pk and token.application_id == app.pk and token.scope == "partner"
 
 
+def test_authorization_survives_a_forced_password_change_and_mfa_enrolment(app, partner, make_user):
+    """A Global admin who owes a new password and an MFA enrolment settles both during the
+    authorization and comes back to the same authorization request, not to the home page."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.web.test_signin import code_for
+
+    admin = make_user(partner.tenant, Role.GLOBAL_ADMIN, must_change_password=True)
+    verifier, challenge = pkce_pair()
+    url = authorize_url(app, challenge, "st4te")
+    browser = Client()
+    r = browser.get(url)
+    r = browser.post(
+        "/signin", {**inputs(browser.get(r["Location"])).fields, "username": admin.upn, "password": PASSWORD}
+    )
+    assert r.status_code == 302 and r["Location"] == url
+    owed = browser.get(url)
+    assert owed.status_code == 302 and owed["Location"] == "/account/password?" + urlencode({"next": url})
+    new_password = "another-correct-horse-77"
+    r = browser.post(owed["Location"], {"current": PASSWORD, "new": new_password, "confirm": new_password})
+    assert r.status_code == 302 and r["Location"] == url, r.content
+    owed = browser.get(url)
+    assert owed.status_code == 302 and owed["Location"] == "/account/mfa?" + urlencode({"next": url})
+    browser.get(owed["Location"])
+    device = TOTPDevice.objects.get(user=admin, confirmed=False)
+    r = browser.post(owed["Location"], {"code": code_for(device)})
+    assert r.status_code == 302 and r["Location"] == url
+    consent = browser.get(url)
+    assert consent.status_code == 200 and b'id="authorizationForm"' in consent.content
+    hidden = {k: v for k, v in inputs(consent).fields.items() if inputs(consent).types[k] == "hidden"}
+    r = browser.post(url, {**hidden, "allow": "Authorize"})
+    query = parse_qs(urlsplit(r["Location"]).query)
+    assert query["state"] == ["st4te"]
+    assert exchange(app, query["code"][0], verifier).status_code == 200
+
+
 def test_client_secret_is_stored_hashed(app):
     stored = Application.objects.get(pk=app.pk).client_secret
     assert stored != CLIENT_SECRET and stored.startswith(("argon2", "pbkdf2"))

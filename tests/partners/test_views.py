@@ -112,7 +112,7 @@ def test_enrolment_creates_pending_partner_and_signs_in_its_global_admin(client,
     recorded = set(AuditRecord.objects.filter(tenant_id=tenant.id).values_list("action", flat=True))
     assert {"tenant.create", "partner.create", "user.create"} <= recorded
     # A Global admin must set up MFA before anything else.
-    assert client.get("/csp/").url == "/account/mfa"
+    assert client.get("/csp/").url == "/account/mfa?next=%2Fcsp%2F"
 
 
 def test_enrolled_admin_lands_on_the_overview_with_the_sign_step(client, db, no_mfa):

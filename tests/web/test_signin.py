@@ -80,14 +80,14 @@ def test_upn_is_case_insensitive(partner, make_user, client):
 def test_admin_must_enrol_mfa_first(partner, make_user, client):
     user = make_user(partner.tenant, Role.GLOBAL_ADMIN)
     signin(client, user.upn)
-    assert client.get("/csp/").url == "/account/mfa"
-    page = client.get("/account/mfa")
+    assert client.get("/csp/").url == "/account/mfa?next=%2Fcsp%2F"  # the page asked for is kept
+    page = client.get("/account/mfa?next=%2Fcsp%2F")
     assert page.status_code == 200 and b"data-secret" in page.content
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     wrong = client.post("/account/mfa", {"code": "000000" if code_for(device) != "000000" else "111111"})
     assert wrong.status_code == 200 and not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-    ok = client.post("/account/mfa", {"code": code_for(device)})
-    assert ok.status_code == 302
+    ok = client.post("/account/mfa?next=%2Fcsp%2F", {"code": code_for(device)})
+    assert ok.status_code == 302 and ok.url == "/csp/"
     assert client.get("/csp/").status_code == 200
     assert AuditRecord.objects.filter(action="user.mfa_enrol", target_id=str(user.id)).exists()
 
@@ -115,14 +115,14 @@ def test_enrolled_user_is_asked_for_a_code(partner, make_user, client):
 def test_forced_password_change(partner, make_user, client):
     user = make_user(partner.tenant, Role.SALES_AGENT, must_change_password=True)
     signin(client, user.upn)
-    assert client.get("/csp/").url == "/account/password"
+    assert client.get("/csp/").url == "/account/password?next=%2Fcsp%2F"
     weak = client.post("/account/password", {"current": PASSWORD, "new": "12345678", "confirm": "12345678"})
     assert weak.status_code == 200
     user.refresh_from_db()
     assert user.must_change_password and user.check_password(PASSWORD)
     new = "a-much-better-passphrase-9"
     ok = client.post("/account/password", {"current": PASSWORD, "new": new, "confirm": new})
-    assert ok.status_code == 302
+    assert ok.status_code == 302 and ok.url == "/"  # nothing asked for: home
     user.refresh_from_db()
     assert not user.must_change_password and user.check_password(new)
     assert client.get("/csp/").status_code == 200  # the session survived the change

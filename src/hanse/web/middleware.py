@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -84,9 +85,18 @@ class SignInRequirementsMiddleware:
         if request.path.startswith(OPEN_PATHS):
             return self.get_response(request)
         if user.must_change_password:  # type: ignore[union-attr]
-            return redirect(reverse("web:password_change"))
+            return redirect(_owed("web:password_change", request))
         from hanse.web.mfa import has_confirmed_device, mfa_required
 
         if mfa_required(principal) and not has_confirmed_device(user):
-            return redirect(reverse("web:mfa_enrol"))
+            return redirect(_owed("web:mfa_enrol", request))
         return self.get_response(request)
+
+
+def _owed(view: str, request: HttpRequest) -> str:
+    """The page that settles what the user owes, carrying the page they asked for: an OAuth
+    authorization request must survive a forced password change or MFA enrolment."""
+    url = reverse(view)
+    if request.method == "GET" and request.path != "/":
+        url += "?" + urlencode({"next": request.get_full_path()})
+    return url

@@ -102,7 +102,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
             form.add_error(None, e.description)
         else:
             update_session_auth_hash(request, user)
-            return redirect("web:home")
+            return redirect(_next(request))
     return render(request, "web/password.html", {"form": form, "forced": forced})
 
 
@@ -138,7 +138,7 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
         else:
             request.session.pop("mfa_device", None)
             otp_login(request, device)
-            return redirect("web:home")
+            return redirect(_next(request))
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(
         request,
