@@ -82,6 +82,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("timeout", 60)
             self.cfg.set("graceful_timeout", 10)
+            # 0: gunicorn's own ceiling (1 MiB) instead of 4094 bytes, answered with HTML; the API
+            # refuses a URL over its limit itself, with its JSON error body (api.middleware).
+            self.cfg.set("limit_request_line", 0)
             self.cfg.set("accesslog", "-" if args.access_log else None)
             self.cfg.set("proc_name", f"hanse-{instance().id}")
 

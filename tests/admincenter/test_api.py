@@ -10,6 +10,7 @@ import pytest
 
 from hanse.access.roles import Role
 from hanse.audit.models import AuditRecord
+from hanse.catalog.models import Offer, sku_guid
 from hanse.commerce.services import LineItem, order_create
 from hanse.directory.models import User
 from hanse.directory.selectors import user_for_bearer
@@ -20,6 +21,7 @@ from tests.conftest import SYSTEM
 BASE = "/admin-center/api/v1.0"
 TASKS = ("partner_users", "customer_users", "password_reset", "licences")
 USER_KEYS = {
+    "@odata.type",
     "id",
     "userPrincipalName",
     "displayName",
@@ -193,29 +195,41 @@ def test_reset_password_revokes_every_token(agent, customer):
 
 
 def test_assign_license_and_subscribed_skus(agent, customer):
+    """Graph names a SKU by its GUID; the readable part number is accepted too, for people."""
+    guid = {o.id: str(o.guid) for o in Offer.objects.all()}
+    assert guid["WORKPLACE-BASIC"] == str(sku_guid("WORKPLACE-BASIC"))
     uid = new_user(agent, customer).json()["id"]
-    r = assign(agent, customer, uid, add=["WORKPLACE-BASIC", "MAIL-PLAN-1"])
+    r = assign(agent, customer, uid, add=[guid["WORKPLACE-BASIC"], "MAIL-PLAN-1"])
     assert r.status_code == 200, r.content
     assert set(r.json()) == USER_KEYS
-    assert r.json()["assignedLicenses"] == [
-        {"skuId": "MAIL-PLAN-1", "disabledPlans": []},
-        {"skuId": "WORKPLACE-BASIC", "disabledPlans": []},
-    ]
-    r = assign(agent, customer, uid, remove=["MAIL-PLAN-1"])
-    assert [x["skuId"] for x in r.json()["assignedLicenses"]] == ["WORKPLACE-BASIC"]
+    assigned = r.json()["assignedLicenses"]
+    assert sorted(x["skuId"] for x in assigned) == sorted([guid["MAIL-PLAN-1"], guid["WORKPLACE-BASIC"]])
+    assert all(x["disabledPlans"] == [] for x in assigned)
+    r = assign(agent, customer, uid, remove=[guid["MAIL-PLAN-1"]])
+    assert [x["skuId"] for x in r.json()["assignedLicenses"]] == [guid["WORKPLACE-BASIC"]]
     listed = agent.get(users_url(customer)).json()["value"]
-    assert listed[0]["assignedLicenses"] == [{"skuId": "WORKPLACE-BASIC", "disabledPlans": []}]
+    assert listed[0]["assignedLicenses"] == [{"skuId": guid["WORKPLACE-BASIC"], "disabledPlans": []}]
+    unknown = assert_graph_error(
+        assign(agent, customer, uid, add=["00000000-0000-4000-8000-000000000000"]), 400, "Request_BadRequest"
+    )
+    assert "00000000-0000-4000-8000-000000000000" in unknown["message"]
 
     skus = agent.get(f"{BASE}/customers/{customer.id}/subscribedSkus").json()
     by_id = {s["skuId"]: s for s in skus["value"]}
-    assert by_id["WORKPLACE-BASIC"] == {
-        "skuId": "WORKPLACE-BASIC",
+    assert by_id[guid["WORKPLACE-BASIC"]] == {
+        "id": f"{customer.tenant_id}_{guid['WORKPLACE-BASIC']}",
+        "accountId": str(customer.tenant_id),
+        "accountName": customer.company_name,
+        "appliesTo": "User",
+        "skuId": guid["WORKPLACE-BASIC"],
         "skuPartNumber": "WORKPLACE-BASIC",
         "capabilityStatus": "Enabled",
         "consumedUnits": 1,
-        "prepaidUnits": {"enabled": 2, "suspended": 0, "warning": 0},
+        "prepaidUnits": {"enabled": 2, "suspended": 0, "warning": 0, "lockedOut": 0},
+        "servicePlans": [],
     }
-    assert by_id["MAIL-PLAN-1"]["consumedUnits"] == 0 and by_id["MAIL-PLAN-1"]["prepaidUnits"]["enabled"] == 5
+    mail = by_id[guid["MAIL-PLAN-1"]]
+    assert mail["consumedUnits"] == 0 and mail["prepaidUnits"]["enabled"] == 5
 
 
 def test_out_of_seats_is_409_naming_the_sku(agent, customer):
@@ -328,9 +342,9 @@ def test_sales_agent_is_403(customer, partner, make_user, api_for):
             {
                 "userPrincipalName": "bob@kunde.example",
                 "displayName": "Bob",
-                "passwordProfile": {"password": "x"},
+                "passwordProfile": {"password": "x"},  # taken, and too weak
             },
-            1001,
+            2007,
         ),
         ({"userPrincipalName": "bob@kunde.example", "displayName": "Bob", "jobTitle": "Boss"}, 1001),
     ],
@@ -458,3 +472,78 @@ def test_v1_refusals_name_working_admin_center_endpoints(agent, customer, swap_i
     refused = agent.post_json(f"/v1/customers/{customer.id}/users/{uid}/licenseupdates", body)
     graph_body = {"addLicenses": [{"skuId": "MAIL-PLAN-1"}], "removeLicenses": []}
     assert agent.post_json(refused.json()["data"][0]["endpoint"], graph_body).status_code == 200
+
+
+def test_a_customer_id_is_its_tenant_id(customer):
+    assert customer.id == customer.tenant_id
+
+
+def test_create_takes_graphs_sample_body_with_its_password(agent, customer):
+    """Graph's documented create-user body, @odata.type and passwordProfile.password included."""
+    upn = f"adelev@{customer.tenant.domain}"
+    body = {
+        "@odata.type": "#microsoft.graph.user",
+        "accountEnabled": True,
+        "displayName": "Adele Vance",
+        "mailNickname": "AdeleV",
+        "userPrincipalName": upn,
+        "passwordProfile": {"forceChangePasswordNextSignIn": False, "password": "xWwvJ]6NMw+bWH-d-77"},
+    }
+    r = agent.post_json(users_url(customer), body)
+    assert r.status_code == 201, r.content
+    assert r.json()["@odata.type"] == "#microsoft.graph.user"
+    # The caller's own password is set, and never echoed back.
+    assert r.json()["passwordProfile"] == {"password": None, "forceChangePasswordNextSignIn": False}
+    user = User.objects.get(upn=upn)
+    assert user.check_password("xWwvJ]6NMw+bWH-d-77") and not user.must_change_password
+
+
+def test_a_wrong_odata_type_is_refused(agent, customer):
+    r = new_user(agent, customer, **{"@odata.type": "#microsoft.graph.group"})
+    assert_graph_error(r, 400, "Request_BadRequest", 1001)
+    assert not User.objects.filter(tenant=customer.tenant).exists()
+    uid = new_user(agent, customer).json()["id"]
+    r = patch(
+        agent, users_url(customer, f"/{uid}"), {"@odata.type": "#microsoft.graph.user", "displayName": "B"}
+    )
+    assert r.status_code == 204 and User.objects.get(pk=uid).display_name == "B"
+
+
+def test_a_user_is_addressed_by_id_or_upn(agent, customer):
+    created = new_user(agent, customer, "carla").json()
+    upn = created["userPrincipalName"]
+    for key in (created["id"], upn, upn.upper()):
+        r = agent.get(users_url(customer, f"/{key}"))
+        assert r.status_code == 200 and r.json()["id"] == created["id"], key
+    assert patch(agent, users_url(customer, f"/{upn}"), {"displayName": "Carla K."}).status_code == 204
+    assert User.objects.get(pk=created["id"]).display_name == "Carla K."
+    assert assign(agent, customer, upn, add=["WORKPLACE-BASIC"]).status_code == 200
+    assert agent.delete(users_url(customer, f"/{upn}")).status_code == 204
+    assert_graph_error(agent.get(users_url(customer, f"/{upn}")), 404, "Request_ResourceNotFound")
+    assert_graph_error(
+        agent.get(users_url(customer, "/nobody@kunde.example")), 404, "Request_ResourceNotFound"
+    )
+
+
+def test_a_customer_admin_has_tenant_rooted_paths(customer, make_user, api_for, make_partner, make_customer):
+    own = api_for(make_user(customer.tenant, Role.CUSTOMER_GLOBAL_ADMIN, upn=f"it@{customer.tenant.domain}"))
+    me = own.get(f"{BASE}/me")
+    assert me.status_code == 200 and me.json()["userPrincipalName"] == f"it@{customer.tenant.domain}"
+    created = own.post_json(
+        f"{BASE}/users", {"userPrincipalName": f"dora@{customer.tenant.domain}", "displayName": "Dora"}
+    )
+    assert created.status_code == 201, created.content
+    listed = own.get(f"{BASE}/users").json()["value"]
+    assert {u["userPrincipalName"] for u in listed} == {
+        f"it@{customer.tenant.domain}",
+        f"dora@{customer.tenant.domain}",
+    }
+    assert own.get(f"{BASE}/users/dora@{customer.tenant.domain}").json()["id"] == created.json()["id"]
+    skus = own.get(f"{BASE}/subscribedSkus").json()["value"]
+    assert {s["skuPartNumber"] for s in skus} == {"WORKPLACE-BASIC", "MAIL-PLAN-1"}
+    assert own.delete(f"{BASE}/users/{created.json()['id']}").status_code == 204
+    deleted = own.get(f"{BASE}/directory/deletedItems/graph.user").json()["value"]
+    assert [u["id"] for u in deleted] == [created.json()["id"]]
+    # Another customer stays out of reach, rooted or not.
+    other = make_customer(make_partner(), domain="andere.example")
+    assert_graph_error(own.get(f"{BASE}/customers/{other.id}/users"), 404, "Request_ResourceNotFound")

@@ -25,6 +25,10 @@ EXAMPLES = int(os.environ.get("HANSE_FUZZ_EXAMPLES", "30"))
 
 schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", application)
 admincenter_schema = schemathesis.openapi.from_wsgi("/admin-center/api/v1.0/openapi.json", application)
+for each in (schema, admincenter_schema):
+    # A URL over the documented 8190 bytes is refused with 414 before its parameters are read:
+    # a refusal, like schemathesis's default 4xx list.
+    each.config.checks.negative_data_rejection.expected_statuses.append("414")
 
 
 @pytest.fixture(autouse=True)

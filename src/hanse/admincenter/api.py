@@ -18,6 +18,7 @@ GRAPH_COMMON_ERRORS = {
     "403": "The caller's roles do not permit this (Authorization_RequestDenied)",
     "404": "Not found, or outside the caller's scope (Request_ResourceNotFound)",
     "409": "The request conflicts with the resource's state (Request_Conflict)",
+    "414": "The URL is longer than 8190 bytes (Request_BadRequest)",
     "429": "Rate limit exceeded; see Retry-After (Request_Throttled)",
     "500": "Internal error (InternalServerError)",
 }

@@ -15,8 +15,10 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from hanse.access.roles import PARTNER_ROLES, Role
+from hanse.access.roles import PARTNER_ROLES, Action, Role
 from hanse.api.filters import odata_filter
+from hanse.catalog.models import sku_guid
+from hanse.customers.selectors import customer_get
 from hanse.directory import customer_users as services
 from hanse.directory import partner_users as partner_services
 from hanse.directory.models import User
@@ -30,7 +32,9 @@ router = Router(tags=["Admin center (Microsoft Graph v1.0 shapes)"])
 
 PartnerRole = Literal[tuple(sorted(r.value for r in PARTNER_ROLES))]  # type: ignore[valid-type]
 ODATA_CONTEXT = "@odata.context"
+ODATA_TYPE = "@odata.type"
 NEXT_LINK = "@odata.nextLink"
+USER_TYPE = "#microsoft.graph.user"
 
 
 class Strict(Schema):
@@ -44,11 +48,12 @@ class Strict(Schema):
 
 
 class AssignedLicense(Schema):
-    skuId: str
+    skuId: uuid.UUID
     disabledPlans: list[str] = []
 
 
 class GraphUser(Schema):
+    odata_type: Literal["#microsoft.graph.user"] = Field(USER_TYPE, alias=ODATA_TYPE)
     id: uuid.UUID
     userPrincipalName: str
     displayName: str
@@ -65,7 +70,7 @@ class GraphUser(Schema):
             displayName=u.display_name,
             usageLocation=u.usage_location or None,
             accountEnabled=u.is_active and u.deleted_at is None,
-            assignedLicenses=[AssignedLicense(skuId=s, disabledPlans=[]) for s in skus],
+            assignedLicenses=[AssignedLicense(skuId=sku_guid(s), disabledPlans=[]) for s in skus],
             deletedDateTime=u.deleted_at,
         )
 
@@ -86,10 +91,18 @@ class UserCollection(Schema):
 
 
 class PasswordProfileIn(Strict):
-    forceChangePasswordNextSignIn: Literal[True] = True
+    forceChangePasswordNextSignIn: bool = True
+    # Given: checked against the password policy and set; left out: a generated one, returned once.
+    password: str | None = Field(None, min_length=1, max_length=256, pattern=NO_NUL)
+    forceChangePasswordNextSignInWithMfa: bool = False
+
+
+# Graph's SDKs send the type of the object they serialise; it must be the one the operation takes.
+UserType = Literal["#microsoft.graph.user"]
 
 
 class UserCreateIn(Strict):
+    odata_type: UserType | None = Field(None, alias=ODATA_TYPE)
     accountEnabled: Literal[True] = True
     displayName: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
     userPrincipalName: str = Field(..., max_length=254, pattern=UPN_PATTERN)
@@ -100,6 +113,7 @@ class UserCreateIn(Strict):
 
 
 class UserPatchIn(Strict):
+    odata_type: UserType | None = Field(None, alias=ODATA_TYPE)
     displayName: str | None = Field(None, min_length=1, max_length=200, pattern=NOT_BLANK)
     usageLocation: MarketCode | None = None
 
@@ -109,6 +123,7 @@ class NewPasswordOut(Schema):
 
 
 class AddLicenseIn(Strict):
+    odata_type: Literal["#microsoft.graph.assignedLicense"] | None = Field(None, alias=ODATA_TYPE)
     skuId: SkuId
     disabledPlans: list[str] = Field([], max_length=0)  # service plans are not modelled
 
@@ -122,14 +137,20 @@ class PrepaidUnits(Schema):
     enabled: int
     suspended: int = 0
     warning: int = 0
+    lockedOut: int = 0
 
 
 class SubscribedSkuOut(Schema):
-    skuId: str
-    skuPartNumber: str
+    id: str  # Graph's: the tenant id and the SKU GUID
+    accountId: uuid.UUID
+    accountName: str
+    appliesTo: Literal["User"] = "User"
+    skuId: uuid.UUID
+    skuPartNumber: str  # the offer's readable id, e.g. WORKPLACE-BASIC_DE
     capabilityStatus: str
     consumedUnits: int
     prepaidUnits: PrepaidUnits
+    servicePlans: list[dict[str, Any]] = []  # service plans are not modelled
 
 
 class SubscribedSkuCollection(Schema):
@@ -187,6 +208,14 @@ def _context(request: HttpRequest, fragment: str) -> str:
     return request.build_absolute_uri(f"{ADMIN_CENTER_API}/$metadata#{fragment}")
 
 
+def _user_id(request: HttpRequest, customer_id: uuid.UUID, key: str) -> uuid.UUID:
+    """Graph addresses a user by id or by user principal name."""
+    try:
+        return uuid.UUID(key)
+    except ValueError:
+        return customer_user_get(principal=request.principal, customer_id=customer_id, user_id=key).id
+
+
 def _graph_user(request: HttpRequest, customer_id: uuid.UUID, user: User) -> GraphUser:
     skus = (
         []
@@ -219,7 +248,8 @@ def _user_page(
     fragment = "directoryObjects/microsoft.graph.user" if deleted else f"customers('{customer_id}')/users"
     out: dict[str, Any] = {
         ODATA_CONTEXT: _context(request, fragment),
-        "value": [GraphUser.of(u, skus.get(u.id, [])) for u in p.items],
+        # As dicts by alias: re-read from a model, exclude_unset would drop @odata.type's default.
+        "value": [GraphUser.of(u, skus.get(u.id, [])).model_dump(by_alias=True) for u in p.items],
     }
     if p.next_token:
         params = {"$top": top, **({"$filter": filter_} if filter_ else {}), "$skiptoken": p.next_token}
@@ -262,22 +292,30 @@ def list_users(
 @router.post(
     "/customers/{customer_id}/users",
     response={201: CreatedUserOut},
-    summary="Create a customer user; its temporary password is in passwordProfile, shown once",
+    by_alias=True,
+    summary="Create a customer user with passwordProfile.password, or a generated password shown once",
 )
 def create_user(request: HttpRequest, customer_id: uuid.UUID, body: UserCreateIn) -> Status[CreatedUserOut]:
     request.idempotency_redact = ("passwordProfile",)  # type: ignore[attr-defined]
+    profile = body.passwordProfile or PasswordProfileIn()
     created = services.customer_user_create(
         actor=request.principal,
         customer_id=customer_id,
         new=services.NewUser(
-            upn=body.userPrincipalName, display_name=body.displayName, usage_location=body.usageLocation or ""
+            upn=body.userPrincipalName,
+            display_name=body.displayName,
+            usage_location=body.usageLocation or "",
+            password=profile.password,
+            must_change_password=profile.forceChangePasswordNextSignIn,
         ),
     )
     user = GraphUser.of(created.user, [])
-    return Status(
-        201,
-        CreatedUserOut(**user.model_dump(), passwordProfile=PasswordProfileOut(password=created.password)),
+    # Graph never returns a password; Hanse returns the one it generated, once, and never the caller's.
+    shown = PasswordProfileOut(
+        password=created.password if created.generated else None,
+        forceChangePasswordNextSignIn=created.user.must_change_password,
     )
+    return Status(201, CreatedUserOut(**user.model_dump(), passwordProfile=shown))
 
 
 # Before /users/{user_id}, like /v1: 'import' is not a user id.
@@ -298,9 +336,12 @@ def import_users(request: HttpRequest, customer_id: uuid.UUID) -> ImportOut:
 
 
 @router.get(
-    "/customers/{customer_id}/users/{user_id}", response={200: GraphUser}, summary="Get a customer user"
+    "/customers/{customer_id}/users/{user_id}",
+    response={200: GraphUser},
+    by_alias=True,
+    summary="Get a customer user by id or userPrincipalName",
 )
-def get_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> GraphUser:
+def get_user(request: HttpRequest, customer_id: uuid.UUID, user_id: str) -> GraphUser:
     user = customer_user_get(principal=request.principal, customer_id=customer_id, user_id=user_id)
     if user.deleted_at is not None:
         from hanse.directory import errors
@@ -316,12 +357,12 @@ def get_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -
     summary="Update a customer user's displayName or usageLocation (204, like Graph)",
 )
 def update_user(
-    request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID, body: UserPatchIn
+    request: HttpRequest, customer_id: uuid.UUID, user_id: str, body: UserPatchIn
 ) -> Status[None]:
     services.customer_user_update(
         actor=request.principal,
         customer_id=customer_id,
-        user_id=user_id,
+        user_id=_user_id(request, customer_id, user_id),
         display_name=body.displayName,
         usage_location=body.usageLocation,
     )
@@ -333,8 +374,10 @@ def update_user(
     response={204: None},
     summary=f"Delete a customer user: to directory/deletedItems, restorable for {services.RESTORE_DAYS} days",
 )
-def delete_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> Status[None]:
-    services.customer_user_delete(actor=request.principal, customer_id=customer_id, user_id=user_id)
+def delete_user(request: HttpRequest, customer_id: uuid.UUID, user_id: str) -> Status[None]:
+    services.customer_user_delete(
+        actor=request.principal, customer_id=customer_id, user_id=_user_id(request, customer_id, user_id)
+    )
     return Status(204, None)
 
 
@@ -343,10 +386,10 @@ def delete_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID
     response={200: NewPasswordOut},
     summary="Reset a customer user's password: a temporary one, every session and token revoked",
 )
-def reset_password(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> NewPasswordOut:
+def reset_password(request: HttpRequest, customer_id: uuid.UUID, user_id: str) -> NewPasswordOut:
     request.idempotency_redact = ("newPassword",)  # type: ignore[attr-defined]
     reset = services.customer_user_reset_password(
-        actor=request.principal, customer_id=customer_id, user_id=user_id
+        actor=request.principal, customer_id=customer_id, user_id=_user_id(request, customer_id, user_id)
     )
     return NewPasswordOut(newPassword=reset.password)
 
@@ -354,11 +397,13 @@ def reset_password(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.U
 @router.post(
     "/customers/{customer_id}/users/{user_id}/assignLicense",
     response={200: GraphUser},
-    summary="Add and remove licences in one atomic request; returns the user",
+    by_alias=True,
+    summary="Add and remove licences (SKU GUIDs or part numbers) in one atomic request; returns the user",
 )
 def assign_license(
-    request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID, body: AssignLicenseIn
+    request: HttpRequest, customer_id: uuid.UUID, user_id: str, body: AssignLicenseIn
 ) -> GraphUser:
+    user_id = _user_id(request, customer_id, user_id)  # type: ignore[assignment]
     skus = licensing.licence_update(
         actor=request.principal,
         customer_id=customer_id,
@@ -373,6 +418,14 @@ def assign_license(
 # -- deleted items ------------------------------------------------------------------------------
 
 
+@router.get(
+    "/customers/{customer_id}/directory/deletedItems/graph.user",
+    response={200: UserCollection},
+    by_alias=True,
+    exclude_unset=True,
+    operation_id="list_deleted_users_graph_user",
+    summary="The same as deletedItems/microsoft.graph.user: the path Graph's SDKs call",
+)
 @router.get(
     "/customers/{customer_id}/directory/deletedItems/microsoft.graph.user",
     response={200: UserCollection},
@@ -394,6 +447,7 @@ def list_deleted_users(
 @router.post(
     "/customers/{customer_id}/directory/deletedItems/{user_id}/restore",
     response={200: GraphUser},
+    by_alias=True,
     summary="Restore a deleted customer user",
 )
 def restore_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> GraphUser:
@@ -412,12 +466,18 @@ def restore_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUI
     summary="Seats per SKU: prepaid on active subscriptions and consumed",
 )
 def list_subscribed_skus(request: HttpRequest, customer_id: uuid.UUID) -> dict[str, Any]:
+    customer = customer_get(
+        principal=request.principal, customer_id=customer_id, action=Action.CUSTOMER_USER_MANAGE
+    )
     skus = subscribed_skus(principal=request.principal, customer_id=customer_id)
     return {
         ODATA_CONTEXT: _context(request, f"customers('{customer_id}')/subscribedSkus"),
         "value": [
             SubscribedSkuOut(
-                skuId=s.sku.id,
+                id=f"{customer.tenant_id}_{s.sku.guid}",
+                accountId=customer.tenant_id,
+                accountName=customer.company_name,
+                skuId=s.sku.guid,
                 skuPartNumber=s.sku.id,
                 capabilityStatus="Enabled" if s.prepaid else "Suspended",
                 consumedUnits=s.consumed,

@@ -23,6 +23,7 @@ COMMON_ERRORS = {
     "400": "The request is not valid",
     "401": "No valid bearer token",
     "403": "The caller's roles do not permit this",
+    "414": "The URL is longer than 8190 bytes",
     "429": "Rate limit exceeded; see Retry-After",
     "500": "Internal error",
 }

@@ -23,6 +23,7 @@ UNAUTHENTICATED = ErrorSpec(1401, 401, _("Sign in first: this request carries no
 FORBIDDEN = ErrorSpec(1403, 403, _("This request is not allowed."))
 INTERNAL = ErrorSpec(1500, 500, _("An internal error occurred. It has been logged with your correlation id."))
 BAD_REQUEST = ErrorSpec(1400, 400, _("The request is not valid."))
+URI_TOO_LONG = ErrorSpec(1414, 414, _("The request's URL is too long: at most %(limit)s bytes."))
 UNSUPPORTED_MEDIA = ErrorSpec(1415, 415, _("Send the request body as application/json."))
 
 BY_STATUS = {
@@ -32,6 +33,7 @@ BY_STATUS = {
     404: NOT_FOUND,
     405: METHOD_NOT_ALLOWED,
     412: PRECONDITION_FAILED,
+    414: URI_TOO_LONG,
     415: UNSUPPORTED_MEDIA,
     429: RATE_LIMITED,
     500: INTERNAL,

@@ -22,6 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from hanse import clock, context
+from hanse.access.principal import Principal
 from hanse.api import errors, ratelimit
 from hanse.api.models import IdempotentRequest
 from hanse.api.responses import as_graph_error, error_response
@@ -34,6 +35,9 @@ API_PREFIX = "/v1/"
 GRAPH_PREFIX = "/admin-center/api/"
 UNAUTHENTICATED_PATHS = ("/v1/openapi.json", "/v1/docs")
 IDEMPOTENCY_TTL = timedelta(hours=24)
+# The longest path and query an API request may have. gunicorn is told to take longer request
+# lines (up to its own 1 MiB), so that a longer one gets this API's error body, not gunicorn's HTML.
+MAX_URL_BYTES = 8190
 # Headers that carry meaning for the client when an error body replaces a framework's response.
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
@@ -136,6 +140,25 @@ def _redacted(response: HttpResponse, fields: tuple[str, ...]) -> bytes:
     return json.dumps(body).encode()
 
 
+GRAPH_ROOT = GRAPH_PREFIX + "v1.0/"
+TENANT_ROOTED = ("users", "subscribedSkus", "directory")
+
+
+def _root_in_own_tenant(request: HttpRequest, principal: Principal) -> None:
+    """Graph's tenant-rooted paths (``/users``, ``/me``, ``/subscribedSkus``, ``/directory/…``) for
+    a customer's own token, which names its tenant: the same operations as under
+    ``/customers/{id}``, since a customer's id is its tenant id. Scope still decides what is seen."""
+    if principal.tenant_kind != "customer" or not request.path_info.startswith(GRAPH_ROOT):
+        return
+    rest = request.path_info[len(GRAPH_ROOT) :]
+    head = rest.split("/", 1)[0]
+    if head == "me":
+        rest = f"users/{principal.user_id}{rest[2:]}"
+    elif head not in TENANT_ROOTED:
+        return
+    request.path_info = request.path = f"{GRAPH_ROOT}customers/{principal.tenant_id}/{rest}"
+
+
 class ApiMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -148,7 +171,10 @@ class ApiMiddleware:
             translation.activate(lang)
             request.LANGUAGE_CODE = lang
         request.principal = None  # type: ignore[attr-defined]
-        response = self._handle(request)
+        if len(request.get_full_path().encode()) > MAX_URL_BYTES:
+            response: HttpResponse = error_response(errors.URI_TOO_LONG, limit=MAX_URL_BYTES)
+        else:
+            response = self._handle(request)
         if response.status_code >= 400 and not getattr(response, "hanse_error", False):
             spec = errors.BY_STATUS.get(response.status_code, errors.BAD_REQUEST)
             if response.status_code >= 500:
@@ -182,6 +208,8 @@ class ApiMiddleware:
         principal = request.principal  # type: ignore[attr-defined]
         if principal is None or principal.tenant_id is None:
             return self.get_response(request)  # unauthenticated: the endpoint answers 401
+        if is_graph(request):
+            _root_in_own_tenant(request, principal)
         malformed = _check_query(request) or _check_body(request) or _check_headers(request)
         if malformed is not None:
             return malformed

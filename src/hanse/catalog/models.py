@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import ClassVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# Graph and Partner Center name a SKU by a GUID. Derived from the offer's id, one offer has the same
+# GUID on every instance, and a different offer (``…_DE`` against ``…``) has another: a migration
+# maps one to the other through the offer mapping, never by assuming the GUID carries over.
+SKU_NAMESPACE = uuid.UUID("5d0b7c8e-3f41-4a2e-9c6b-8a1f0e2d4b37")
+
+
+def sku_guid(offer_id: str) -> uuid.UUID:
+    return uuid.uuid5(SKU_NAMESPACE, offer_id)
 
 
 class Offer(models.Model):
@@ -15,6 +25,7 @@ class Offer(models.Model):
 
     # Stable, human-readable ids as in Partner Center's catalogue; "_DE" marks a sovereign offer.
     id = models.CharField(primary_key=True, max_length=64)
+    guid = models.UUIDField(unique=True, editable=False)  # sku_guid(id): the SKU's id in Graph's shapes
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     product_id = models.CharField(max_length=64)

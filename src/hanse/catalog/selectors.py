@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -47,3 +48,19 @@ def market_offer(*, offer_id: str, country: str) -> MarketOffer:
     if not price.offer.is_available:
         raise NotFound(errors.OFFER_NOT_FOUND, offer=offer_id)
     return MarketOffer(price.offer, country.upper(), currency, price.unit_price)
+
+
+def offer_ids(sku_ids: list[str]) -> list[str]:
+    """SKU ids as a client sends them, as offer ids: Graph's and Partner Center's GUID, or the
+    offer's readable id (``skuPartNumber``). An unknown GUID stays as it came, for the caller to
+    refuse by the name the client used."""
+    guids: dict[str, uuid.UUID] = {}
+    for value in sku_ids:
+        try:
+            guids[value] = uuid.UUID(value)
+        except ValueError:
+            continue
+    known = (
+        dict(Offer.objects.filter(guid__in=set(guids.values())).values_list("guid", "id")) if guids else {}
+    )
+    return [known.get(guids[v], v) if v in guids else v for v in sku_ids]

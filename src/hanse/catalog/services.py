@@ -15,7 +15,7 @@ from hanse.access.roles import Action
 from hanse.access.scope import require
 from hanse.audit import services as audit
 from hanse.catalog import errors
-from hanse.catalog.models import Offer, OfferPrice
+from hanse.catalog.models import Offer, OfferPrice, sku_guid
 from hanse.errors import Conflict, InvalidInput, NotPermitted
 from hanse.instance.current import instance
 
@@ -94,7 +94,7 @@ def _clean(spec: dict[str, Any]) -> dict[str, Any]:
 
 def _create(actor: Principal, data: dict[str, Any]) -> Offer:
     prices = data.pop("prices")
-    offer = Offer.objects.create(**data, created_at=clock.now())
+    offer = Offer.objects.create(**data, guid=sku_guid(data["id"]), created_at=clock.now())
     OfferPrice.objects.bulk_create(
         [OfferPrice(offer=offer, currency=c, unit_price=p) for c, p in prices.items()]
     )

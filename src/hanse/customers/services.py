@@ -143,7 +143,10 @@ def _insert(
         )
     except Conflict:
         raise Conflict(errors.DOMAIN_TAKEN, domain=domain.strip().lower()) from None
-    customer = Customer(partner=account, tenant=tenant, company_name=name, created_at=created_at)
+    # Partner Center's customer id is its tenant id; Graph's tenant-rooted paths rely on it too.
+    customer = Customer(
+        id=tenant.id, partner=account, tenant=tenant, company_name=name, created_at=created_at
+    )
     _apply_billing(customer, billing)
     customer.save(force_insert=True)
     audit.record(

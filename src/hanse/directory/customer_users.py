@@ -74,11 +74,14 @@ class NewUser:
     upn: str
     display_name: str
     usage_location: str = ""
+    password: str | None = None  # None: a generated one, returned once
+    must_change_password: bool = True
 
 
 @transaction.atomic
 def customer_user_create(*, actor: Principal, customer_id: uuid.UUID, new: NewUser):  # noqa: ANN201
-    """A customer user with a temporary password, shown once, to change at first sign-in."""
+    """A customer user with the password given (checked like any other) or a generated one, shown
+    once; to change at first sign-in unless the caller says otherwise."""
     customer = _customer(actor, customer_id)
     location = _location(new.usage_location)
     created = user_create(
@@ -87,7 +90,8 @@ def customer_user_create(*, actor: Principal, customer_id: uuid.UUID, new: NewUs
         upn=new.upn,
         display_name=new.display_name,
         roles=[],
-        must_change_password=True,
+        password=new.password,
+        must_change_password=new.must_change_password,
     )
     if location:
         created.user.usage_location = location

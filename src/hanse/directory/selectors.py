@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -137,11 +138,16 @@ def customer_users_page(
     return page(qs, keys=("created_at", "id"), size=size, token=token, coerce=(datetime.fromisoformat, UUID))
 
 
-def customer_user_get(*, principal: Principal, customer_id: UUID, user_id: UUID) -> User:
+def customer_user_get(*, principal: Principal, customer_id: UUID, user_id: UUID | str) -> User:
+    """One of a customer's users, by id or, as Graph allows, by user principal name."""
     customer = customer_get(principal=principal, customer_id=customer_id, action=Action.CUSTOMER_USER_MANAGE)
+    if not isinstance(user_id, UUID):
+        with contextlib.suppress(ValueError):
+            user_id = UUID(user_id)
+    key = {"id": user_id} if isinstance(user_id, UUID) else {"upn__iexact": user_id.replace("\x00", "")}
     user = (
         scoped(User.objects.select_related("tenant"), principal, Action.CUSTOMER_USER_MANAGE)
-        .filter(tenant__customer=customer, id=user_id)
+        .filter(tenant__customer=customer, **key)
         .first()
     )
     if user is None:

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from hanse import clock
 from hanse.access.principal import Principal
+from hanse.catalog.selectors import offer_ids
 from hanse.commerce.models import Subscription
 from hanse.directory.customer_users import customer_user_for_update
 from hanse.directory.services import _audit_user
@@ -22,7 +23,7 @@ def licence_update(
     *, actor: Principal, customer_id: uuid.UUID, user_id: uuid.UUID, add: list[str], remove: list[str]
 ) -> list[str]:
     """Add and remove SKUs for one user; all of it or nothing. Returns the user's SKUs after."""
-    add, remove = list(dict.fromkeys(add)), list(dict.fromkeys(remove))
+    add, remove = list(dict.fromkeys(offer_ids(add))), list(dict.fromkeys(offer_ids(remove)))
     user = customer_user_for_update(actor, customer_id, user_id)  # not found comes first
     both = set(add) & set(remove)
     if both:

@@ -1,0 +1,49 @@
+"""A real ``hanse serve`` on loopback, for tests that talk HTTP to it as an outside client would."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.test_process import free_port, hanse
+
+
+@contextmanager
+def serving(config: Path, *, workers: int = 2) -> Iterator[str]:
+    """Serve ``config`` until the block ends; yields the base URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("HANSE_CONFIG", "DJANGO_SETTINGS_MODULE")}
+    argv = [sys.executable, "-m", "hanse", "serve", "--config", str(config), "--port", str(port)]
+    server = subprocess.Popen(
+        [*argv, "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, "hanse serve exited"
+            try:
+                if httpx.get(f"{base}/v1/openapi.json", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "hanse serve did not start"
+            time.sleep(0.3)
+        yield base
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def token_for(config: Path, upn: str) -> str:
+    issued = hanse("token", "issue", "--config", str(config), "--user", upn)
+    assert issued.returncode == 0, issued.stderr
+    return issued.stdout.strip()
