@@ -232,12 +232,12 @@ def test_assign_license_and_subscribed_skus(agent, customer):
     assert mail["consumedUnits"] == 0 and mail["prepaidUnits"]["enabled"] == 5
 
 
-def test_out_of_seats_is_409_naming_the_sku(agent, customer):
+def test_out_of_seats_is_400_naming_the_sku(agent, customer):
     ids = [new_user(agent, customer, f"s{i}").json()["id"] for i in range(3)]
     for uid in ids[:2]:
         assert assign(agent, customer, uid, add=["WORKPLACE-BASIC"]).status_code == 200
     error = assert_graph_error(
-        assign(agent, customer, ids[2], add=["WORKPLACE-BASIC"]), 409, "Request_Conflict", 8001
+        assign(agent, customer, ids[2], add=["WORKPLACE-BASIC"]), 400, "Request_BadRequest", 60012
     )
     assert "WORKPLACE-BASIC" in error["message"]
     assert error["innerError"]["data"] == [{"skuId": "WORKPLACE-BASIC", "prepaid": 2}]

@@ -12,6 +12,7 @@ from django.db import connection
 from hanse import clock
 from hanse.access.roles import Role
 from hanse.audit.models import AuditRecord
+from hanse.catalog.models import Offer, sku_guid
 from hanse.commerce.services import LineItem, order_create
 from hanse.directory.customer_users import purge_deleted_users
 from hanse.directory.models import User
@@ -150,9 +151,37 @@ def test_nul_characters_are_refused_on_every_database(agent, customer, method, p
     assert not User.objects.filter(upn="nul@kunde.example").exists()
 
 
-def test_a_nul_in_a_property_the_operation_does_not_take_is_ignored(agent, customer):
-    body = {"userPrincipalName": "extra@kunde.example", "displayName": "Extra", "\x00": "\x00"}
-    assert agent.post_json(f"/v1/customers/{customer.id}/users", body).status_code == 201
+def test_a_property_the_operation_does_not_take_is_refused_even_a_nul(agent, customer):
+    for extra in ({"\x00": "\x00"}, {"jobTitle": "Boss"}):
+        body = {"userPrincipalName": "extra@kunde.example", "displayName": "Extra", **extra}
+        r = agent.post_json(f"/v1/customers/{customer.id}/users", body)
+        assert r.status_code == 400 and r.json()["code"] == 1001, r.content
+        assert r.json()["data"][0]["type"] == "extra_forbidden"
+    assert not User.objects.filter(upn="extra@kunde.example").exists()
+
+
+def test_property_names_match_in_any_case_as_in_partner_center(agent, customer):
+    """Partner Center's documented bodies are PascalCase; the same body in camelCase is the same."""
+    r = agent.post_json(
+        f"/v1/customers/{customer.id}/users",
+        {"UserPrincipalName": "pascal@kunde.example", "DisplayName": "Pascal", "UsageLocation": "DE"},
+    )
+    assert r.status_code == 201, r.content
+    uid = User.objects.get(upn="pascal@kunde.example").id
+    r = agent.post_json(
+        f"/v1/customers/{customer.id}/users/{uid}/licenseupdates",
+        {"LicensesToAssign": [{"SkuId": "WORKPLACE-BASIC"}]},
+    )
+    assert r.status_code == 201, r.content
+    assert list(LicenceAssignment.objects.filter(user_id=uid).values_list("sku_id", flat=True)) == [
+        "WORKPLACE-BASIC"
+    ]  # not the silent no-op it was
+    twice = agent.post_json(
+        f"/v1/customers/{customer.id}/users/{uid}/licenseupdates",
+        {"licensesToAssign": [], "LicensesToAssign": [{"skuId": "MAIL-PLAN-1"}]},
+    )
+    assert twice.status_code == 400 and twice.json()["code"] == 1001
+    assert LicenceAssignment.objects.filter(user_id=uid).count() == 1
 
 
 def test_delete_restore_and_purge(agent, customer):
@@ -227,14 +256,34 @@ def test_subscribed_skus_and_atomic_licence_updates(agent, customer):
     uid = new_user(agent, customer).json()["user"]["id"]
     r = licences(agent, customer, uid, add=["WORKPLACE-BASIC", "MAIL-PLAN-1"])
     assert r.status_code == 201 and r.json()["licensesAssigned"] == ["MAIL-PLAN-1", "WORKPLACE-BASIC"]
-    skus = {
-        s["sku"]["id"]: s for s in agent.get(f"/v1/customers/{customer.id}/subscribedskus").json()["items"]
+    assert r.json()["licensesToAssign"] == [
+        {"skuId": str(sku_guid("WORKPLACE-BASIC")), "excludedPlans": None},
+        {"skuId": str(sku_guid("MAIL-PLAN-1")), "excludedPlans": None},
+    ]
+    assert r.json()["licenseWarnings"] == [] and r.json()["attributes"]["objectType"] == "LicenseUpdate"
+    listed = agent.get(f"/v1/customers/{customer.id}/subscribedskus").json()["items"]
+    skus = {s["productSku"]["skuPartNumber"]: s for s in listed}
+    assert skus["WORKPLACE-BASIC"]["productSku"] == {
+        "id": str(sku_guid("WORKPLACE-BASIC")),
+        "name": Offer.objects.get(id="WORKPLACE-BASIC").sku_name,
+        "skuPartNumber": "WORKPLACE-BASIC",
+        "targetType": "User",
+        "productId": Offer.objects.get(id="WORKPLACE-BASIC").product_id,
+    }
+    assert {k: skus["WORKPLACE-BASIC"][k] for k in ("totalUnits", "activeUnits", "suspendedUnits")} == {
+        "totalUnits": 2,
+        "activeUnits": 2,
+        "suspendedUnits": 0,
     }
     assert (
-        skus["WORKPLACE-BASIC"]["activeUnits"],
         skus["WORKPLACE-BASIC"]["consumedUnits"],
         skus["WORKPLACE-BASIC"]["availableUnits"],
-    ) == (2, 1, 1)
+        skus["WORKPLACE-BASIC"]["warningUnits"],
+    ) == (1, 1, 0)
+    held = agent.get(f"/v1/customers/{customer.id}/users/{uid}/licenses").json()
+    assert held["totalCount"] == 2 and held["attributes"]["objectType"] == "Collection"
+    assert [x["productSku"]["skuPartNumber"] for x in held["items"]] == ["MAIL-PLAN-1", "WORKPLACE-BASIC"]
+    assert all(x["attributes"]["objectType"] == "License" for x in held["items"])
     # One bad SKU and nothing changes: the removal of MAIL-PLAN-1 is undone too.
     bad = licences(agent, customer, uid, add=["ENTERPRISE-E5"], remove=["MAIL-PLAN-1"])
     assert_error(bad, 400, 8003)
@@ -251,7 +300,8 @@ def test_out_of_seats_names_the_sku_and_changes_nothing(agent, customer):
     ids = [new_user(agent, customer, f"s{i}").json()["user"]["id"] for i in range(3)]
     assert licences(agent, customer, ids[0], add=["WORKPLACE-BASIC"]).status_code == 201
     assert licences(agent, customer, ids[1], add=["WORKPLACE-BASIC"]).status_code == 201
-    body = assert_error(licences(agent, customer, ids[2], add=["MAIL-PLAN-1", "WORKPLACE-BASIC"]), 409, 8001)
+    # Partner Center's answer to too few licences: 400 with its code 60012.
+    body = assert_error(licences(agent, customer, ids[2], add=["MAIL-PLAN-1", "WORKPLACE-BASIC"]), 400, 60012)
     assert "WORKPLACE-BASIC" in body["description"] and body["data"][0]["skuId"] == "WORKPLACE-BASIC"
     assert not LicenceAssignment.objects.filter(user_id=ids[2]).exists()
 
@@ -365,7 +415,7 @@ def test_last_seat_race_has_exactly_one_winner(partner, make_user, api_for, make
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results) == [201] + [409] * 5
+    assert sorted(results) == [201] + [400] * 5
     assert LicenceAssignment.objects.filter(sku_id="WORKPLACE-BASIC").count() == 1
 
 

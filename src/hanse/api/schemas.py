@@ -2,7 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import Field, Schema
+from ninja.schema import DjangoGetter
+from pydantic import ConfigDict, model_validator
+
+
+class Body(Schema):
+    """A ``/v1`` request body, read as Partner Center reads one: property names match whatever
+    their case (its documented bodies are PascalCase: ``LicensesToAssign``, ``CompanyProfile``),
+    and a property the operation does not take is refused, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _names_in_any_case(cls, data: Any) -> Any:
+        if isinstance(data, DjangoGetter):  # ninja's own wrapper, around what the client sent
+            data = data._obj
+        if not isinstance(data, dict):
+            return data
+        names: dict[str, str] = {}
+        for name, info in cls.model_fields.items():
+            names[name.lower()] = info.alias or name
+            if info.alias:
+                names[info.alias.lower()] = info.alias
+        out: dict[Any, Any] = {}
+        for key, value in data.items():
+            known = names.get(key.lower(), key) if isinstance(key, str) else key
+            if known in out:
+                raise ValueError(f"the property {known} is given twice, in different cases")
+            out[known] = value
+        return out
 
 
 class Attributes(Schema):

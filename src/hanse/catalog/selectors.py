@@ -64,3 +64,9 @@ def offer_ids(sku_ids: list[str]) -> list[str]:
         dict(Offer.objects.filter(guid__in=set(guids.values())).values_list("guid", "id")) if guids else {}
     )
     return [known.get(guids[v], v) if v in guids else v for v in sku_ids]
+
+
+def offers_by_id(offer_ids: list[str]) -> list[Offer]:
+    """The offers of these ids, in the order given (unknown ones left out)."""
+    found = {o.id: o for o in Offer.objects.filter(id__in=set(offer_ids))}
+    return [found[i] for i in offer_ids if i in found]

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 
-from hanse.api.schemas import Attributes, ErrorBody
+from hanse.api.schemas import Attributes, Body, ErrorBody
 from hanse.commerce import services
 from hanse.commerce.models import Order, Subscription
 from hanse.commerce.selectors import (
@@ -24,14 +24,14 @@ from hanse.validators import NOT_BLANK, SkuId
 router = Router(tags=["Orders and subscriptions"])
 
 
-class LineItemIn(Schema):
+class LineItemIn(Body):
     lineItemNumber: int | None = Field(None, ge=0, le=999)
     offerId: SkuId
     quantity: int = Field(..., ge=1, le=100000)
     friendlyName: str = Field("", max_length=200, pattern=NOT_BLANK)
 
 
-class OrderIn(Schema):
+class OrderIn(Body):
     lineItems: list[LineItemIn] = Field(..., min_length=1, max_length=services.MAX_LINES)
 
 
@@ -113,7 +113,7 @@ class SubscriptionOut(Schema):
         )
 
 
-class SubscriptionPatch(Schema):
+class SubscriptionPatch(Body):
     quantity: int | None = Field(None, ge=1, le=100000)
     friendlyName: str | None = Field(None, min_length=1, max_length=200, pattern=NOT_BLANK)
     status: Literal["active", "suspended", "deleted"] | None = None

@@ -11,7 +11,7 @@ from ninja import Field, Header, Query, Router, Schema, Status
 
 from hanse.api.filters import partner_center_filter
 from hanse.api.paging import collection
-from hanse.api.schemas import Attributes, CollectionLinks, ErrorBody
+from hanse.api.schemas import Attributes, Body, CollectionLinks, ErrorBody
 from hanse.customers import services
 from hanse.customers.models import Customer
 from hanse.customers.selectors import customer_get, customer_page
@@ -23,14 +23,14 @@ router = Router(tags=["Customers"])
 FILTER_FIELDS = {"CompanyName": "companyName", "Domain": "domain", "Indexed": "both"}
 
 
-class AddressIn(Schema):
+class AddressIn(Body):
     country: MarketCode = Field(..., description="ISO 3166-1 alpha-2 code of an EU-27 or EFTA country")
     city: str = Field(..., min_length=1, max_length=100, pattern=NOT_BLANK)
     postalCode: str = Field(..., min_length=1, max_length=20, pattern=NOT_BLANK)
     addressLine1: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
 
 
-class BillingProfileIn(Schema):
+class BillingProfileIn(Body):
     firstName: str = Field(..., min_length=1, max_length=100, pattern=NOT_BLANK)
     lastName: str = Field(..., min_length=1, max_length=100, pattern=NOT_BLANK)
     email: str = Field(..., max_length=254, pattern=EMAIL_PATTERN)
@@ -55,12 +55,12 @@ class BillingProfileIn(Schema):
         )
 
 
-class CompanyProfileIn(Schema):
+class CompanyProfileIn(Body):
     domain: str = Field(..., max_length=253, pattern=DOMAIN_PATTERN)
     companyName: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
 
 
-class CustomerIn(Schema):
+class CustomerIn(Body):
     companyProfile: CompanyProfileIn
     billingProfile: BillingProfileIn
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from hanse import clock
-from hanse.api.schemas import Attributes, ErrorBody
+from hanse.api.schemas import Attributes, Body, ErrorBody
 from hanse.directory import services
 from hanse.directory.models import ApiToken
 from hanse.directory.selectors import own_token_get, own_tokens
@@ -19,7 +19,7 @@ from hanse.validators import NO_NUL
 router = Router(tags=["API tokens"])
 
 
-class TokenIn(Schema):
+class TokenIn(Body):
     label: str = Field("", max_length=100, pattern=NO_NUL)
     ttlSeconds: int | None = Field(None, ge=services.TOKEN_TTL_MIN, le=services.TOKEN_TTL_MAX)
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from hanse.access.roles import PARTNER_ROLES, Role
-from hanse.api.schemas import Attributes, ErrorBody
+from hanse.api.schemas import Attributes, Body, ErrorBody
 from hanse.directory import partner_users as services
 from hanse.directory.models import User
 from hanse.directory.selectors import partner_user_get, partner_users
@@ -22,13 +22,13 @@ PartnerRole = Literal[tuple(sorted(r.value for r in PARTNER_ROLES))]  # type: ig
 ENDPOINT = f"{ADMIN_CENTER_API}/partner/users"
 
 
-class PartnerUserIn(Schema):
+class PartnerUserIn(Body):
     userPrincipalName: str = Field(..., max_length=254, pattern=UPN_PATTERN)
     displayName: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
     roles: list[PartnerRole] = Field(..., min_length=1, max_length=6)
 
 
-class PartnerUserPatch(Schema):
+class PartnerUserPatch(Body):
     roles: list[PartnerRole] | None = Field(None, min_length=1, max_length=6)
     state: Literal["active", "inactive"] | None = None
 

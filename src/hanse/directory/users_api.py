@@ -8,32 +8,34 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 
 from hanse.api.filters import partner_center_filter
 from hanse.api.paging import collection
-from hanse.api.schemas import Attributes, CollectionLinks, ErrorBody
+from hanse.api.schemas import Attributes, Body, CollectionLinks, ErrorBody
+from hanse.catalog.models import Offer, sku_guid
+from hanse.catalog.selectors import offer_ids, offers_by_id
 from hanse.directory import customer_users as services
 from hanse.directory.models import User
 from hanse.directory.selectors import customer_user_get, customer_users_page
 from hanse.instance.routing import ADMIN_CENTER_API, ensure_partner_center
 from hanse.licensing import services as licensing
 from hanse.licensing.selectors import licences_of, subscribed_skus
-from hanse.validators import NOT_BLANK, UPN_PATTERN, MarketCode, SkuId
+from hanse.validators import NO_NUL, NOT_BLANK, UPN_PATTERN, MarketCode, SkuId
 
 router = Router(tags=["Customer users and licences"])
 
 
-class UserIn(Schema):
+class UserIn(Body):
     userPrincipalName: str = Field(..., max_length=254, pattern=UPN_PATTERN)
     displayName: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
     usageLocation: MarketCode | None = None
 
 
-class UserPatch(Schema):
+class UserPatch(Body):
     displayName: str | None = Field(None, min_length=1, max_length=200, pattern=NOT_BLANK)
     usageLocation: MarketCode | None = None
 
@@ -76,17 +78,34 @@ class UserCollectionOut(Schema):
     attributes: Attributes
 
 
-class SkuOut(Schema):
-    id: str
+class ProductSkuOut(Schema):
+    """Partner Center's ProductSku: ``id`` is the SKU's GUID, ``skuPartNumber`` its readable id."""
+
+    id: uuid.UUID
     name: str
-    productId: str
+    skuPartNumber: str
+    targetType: Literal["User"] = "User"
+    productId: str  # Hanse's: the catalogue product the SKU belongs to
+
+    @staticmethod
+    def of(offer: Offer) -> ProductSkuOut:
+        return ProductSkuOut(
+            id=offer.guid,
+            name=offer.sku_name or offer.name,
+            skuPartNumber=offer.id,
+            productId=offer.product_id,
+        )
 
 
 class SubscribedSkuOut(Schema):
-    sku: SkuOut
+    productSku: ProductSkuOut
+    totalUnits: int  # bought: on active and suspended subscriptions
     activeUnits: int
+    suspendedUnits: int
+    warningUnits: int = 0
     consumedUnits: int
     availableUnits: int
+    servicePlans: list[dict[str, Any]] = []  # service plans are not modelled
     capabilityStatus: str
     attributes: Attributes
 
@@ -97,17 +116,46 @@ class SubscribedSkuCollectionOut(Schema):
     attributes: Attributes
 
 
-class LicenceAssignmentIn(Schema):
-    skuId: SkuId
+class ObjectTypeIn(Body):
+    objectType: str = Field(..., max_length=64, pattern=NO_NUL)
 
 
-class LicenceUpdateIn(Schema):
-    licensesToAssign: list[LicenceAssignmentIn] = Field([], max_length=50)
-    licensesToRemove: list[SkuId] = Field([], max_length=50)
+class LicenceAssignmentIn(Body):
+    skuId: SkuId  # the SKU's GUID, or its skuPartNumber
+    excludedPlans: list[str] | None = Field(None, max_length=0)  # service plans are not modelled
+
+
+class LicenceUpdateIn(Body):
+    """Partner Center's LicenseUpdate, as its documentation sends it (nulls and attributes too)."""
+
+    licensesToAssign: list[LicenceAssignmentIn] | None = Field(None, max_length=50)
+    licensesToRemove: list[SkuId] | None = Field(None, max_length=50)
+    licenseWarnings: list[Any] | None = Field(None, max_length=0)  # output only
+    attributes: ObjectTypeIn | None = None
+
+
+class LicenceAssignmentOut(Schema):
+    skuId: uuid.UUID
+    excludedPlans: list[str] | None = None
 
 
 class LicenceUpdateOut(Schema):
-    licensesAssigned: list[str]
+    licensesToAssign: list[LicenceAssignmentOut]
+    licensesToRemove: list[uuid.UUID]
+    licenseWarnings: list[Any] = []
+    licensesAssigned: list[str]  # Hanse's: the part numbers the user holds after the update
+    attributes: Attributes
+
+
+class LicenseOut(Schema):
+    productSku: ProductSkuOut
+    servicePlans: list[dict[str, Any]] = []
+    attributes: Attributes
+
+
+class LicenseCollectionOut(Schema):
+    totalCount: int
+    items: list[LicenseOut]
     attributes: Attributes
 
 
@@ -294,8 +342,10 @@ def reset_password(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.U
 def list_subscribed_skus(request: HttpRequest, customer_id: uuid.UUID) -> dict[str, Any]:
     items = [
         SubscribedSkuOut(
-            sku=SkuOut(id=s.sku.id, name=s.sku.name, productId=s.sku.product_id),
+            productSku=ProductSkuOut.of(s.sku),
+            totalUnits=s.prepaid + s.suspended,
             activeUnits=s.prepaid,
+            suspendedUnits=s.suspended,
             consumedUnits=s.consumed,
             availableUnits=s.available,
             capabilityStatus="Enabled" if s.prepaid else "Suspended",
@@ -315,24 +365,34 @@ def update_licences(
     request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID, body: LicenceUpdateIn
 ) -> Status[LicenceUpdateOut]:
     ensure_partner_center("licences", endpoint=_users_endpoint(customer_id, f"/{user_id}/assignLicense"))
+    add = [x.skuId for x in body.licensesToAssign or []]
+    remove = body.licensesToRemove or []
     after = licensing.licence_update(
-        actor=request.principal,
-        customer_id=customer_id,
-        user_id=user_id,
-        add=[x.skuId for x in body.licensesToAssign],
-        remove=body.licensesToRemove,
+        actor=request.principal, customer_id=customer_id, user_id=user_id, add=add, remove=remove
     )
     return Status(
-        201, LicenceUpdateOut(licensesAssigned=after, attributes=Attributes(objectType="LicenseUpdate"))
+        201,
+        LicenceUpdateOut(
+            licensesToAssign=[LicenceAssignmentOut(skuId=sku_guid(s)) for s in offer_ids(add)],
+            licensesToRemove=[sku_guid(s) for s in offer_ids(remove)],
+            licensesAssigned=after,
+            attributes=Attributes(objectType="LicenseUpdate"),
+        ),
     )
 
 
 @router.get(
     "/customers/{customer_id}/users/{user_id}/licenses",
-    response={200: LicenceUpdateOut, 404: ErrorBody},
-    summary="The SKUs a user holds",
+    response={200: LicenseCollectionOut, 404: ErrorBody},
+    summary="The licences a user holds (Partner Center's collection of License)",
 )
-def user_licences(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> LicenceUpdateOut:
+def user_licences(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> LicenseCollectionOut:
     customer_user_get(principal=request.principal, customer_id=customer_id, user_id=user_id)
     skus = licences_of(principal=request.principal, customer_id=customer_id, user_id=user_id)
-    return LicenceUpdateOut(licensesAssigned=skus, attributes=Attributes(objectType="LicenseAssignments"))
+    items = [
+        LicenseOut(productSku=ProductSkuOut.of(o), attributes=Attributes(objectType="License"))
+        for o in offers_by_id(skus)
+    ]
+    return LicenseCollectionOut(
+        totalCount=len(items), items=items, attributes=Attributes(objectType="Collection")
+    )

@@ -2,9 +2,10 @@ from django.utils.translation import gettext_lazy as _
 
 from hanse.errors import ErrorSpec
 
+# Partner Center's own code and status for "not enough licences" (and Graph's 400).
 OUT_OF_SEATS = ErrorSpec(
-    8001,
-    409,
+    60012,
+    400,
     _("No seat of %(sku)s is free: %(prepaid)s bought, all assigned. Buy more seats or free one first."),
 )
 USAGE_LOCATION_REQUIRED = ErrorSpec(8002, 400, _("Set the user's usage location before assigning a licence."))

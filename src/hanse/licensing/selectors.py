@@ -22,6 +22,7 @@ class SubscribedSku:
     sku: Offer
     prepaid: int  # seats on active subscriptions
     consumed: int
+    suspended: int = 0  # seats on suspended subscriptions
 
     @property
     def available(self) -> int:
@@ -48,16 +49,17 @@ def subscribed_skus(*, principal: Principal, customer_id: uuid.UUID) -> list[Sub
         .filter(customer=customer)
         .exclude(status=Subscription.Status.DELETED)
     )
-    prepaid = Counter[str]()
+    prepaid, suspended = Counter[str](), Counter[str]()
     for row in subs.values("offer_id", "status").annotate(n=Sum("quantity")):
         prepaid[row["offer_id"]] += row["n"] if row["status"] == Subscription.Status.ACTIVE else 0
+        suspended[row["offer_id"]] += row["n"] if row["status"] == Subscription.Status.SUSPENDED else 0
     used = Counter[str](
         scoped(LicenceAssignment.objects.all(), principal, Action.CUSTOMER_USER_MANAGE)
         .filter(customer=customer)
         .values_list("sku_id", flat=True)
     )
     offers = {o.id: o for o in Offer.objects.filter(id__in=set(prepaid) | set(used))}
-    return [SubscribedSku(offers[k], prepaid[k], used[k]) for k in sorted(offers)]
+    return [SubscribedSku(offers[k], prepaid[k], used[k], suspended[k]) for k in sorted(offers)]
 
 
 def licences_of(*, principal: Principal, customer_id: uuid.UUID, user_id: uuid.UUID) -> list[str]:

@@ -9,7 +9,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from hanse.api.schemas import Attributes, ErrorBody
+from hanse.api.schemas import Attributes, Body, ErrorBody
 from hanse.partners import agreement, services
 from hanse.partners.models import PartnerAccount
 from hanse.partners.selectors import current_signature, partner_get, partners_for_operator
@@ -64,7 +64,7 @@ class AgreementOut(Schema):
     attributes: Attributes
 
 
-class SignatureIn(Schema):
+class SignatureIn(Body):
     # Two characters that are not white space, at least: the service's rule on the stripped name.
     name: str = Field(..., min_length=2, max_length=200, pattern=TWO_NOT_BLANK)
     email: str = Field(..., max_length=254, pattern=EMAIL_PATTERN)
@@ -101,7 +101,7 @@ def sign_agreement(request: HttpRequest, body: SignatureIn) -> Status[AgreementO
     return Status(201, _agreement_out(request))
 
 
-class PartnerStateIn(Schema):
+class PartnerStateIn(Body):
     state: Literal["active", "suspended"]
 
 
