@@ -53,10 +53,38 @@ def test_create_user_with_temporary_password(agent, customer):
     r = new_user(agent, customer)
     assert r.status_code == 201, r.content
     body = r.json()
-    user = User.objects.get(id=body["user"]["id"])
-    assert user.check_password(body["password"]) and user.must_change_password and body["forceChangePassword"]
-    assert body["user"]["usageLocation"] == "DE" and body["user"]["state"] == "active"
+    user = User.objects.get(id=body["id"])
+    profile = body["passwordProfile"]
+    assert (
+        user.check_password(profile["password"])
+        and user.must_change_password
+        and profile["forceChangePassword"]
+    )
+    assert body["usageLocation"] == "DE" and body["state"] == "active"
+    assert body["attributes"] == {"objectType": "CustomerUser", "etag": None}
     assert AuditRecord.objects.filter(action="user.create", target_id=str(user.id)).exists()
+
+
+def test_create_takes_partner_centers_documented_body(agent, customer):
+    """Partner Center's create-user request, PascalCase and all, answered with a flat CustomerUser."""
+    body = {
+        "UsageLocation": "DE",
+        "UserPrincipalName": f"test.name@{customer.tenant.domain}",
+        "FirstName": "Test",
+        "LastName": "Name",
+        "DisplayName": "Test Name",
+        "PasswordProfile": {"ForceChangePassword": False, "Password": "Nice-Long-Passphrase-123"},
+        "Attributes": {"ObjectType": "CustomerUser"},
+    }
+    r = agent.post_json(f"/v1/customers/{customer.id}/users", body)
+    assert r.status_code == 201, r.content
+    got = r.json()
+    assert (got["firstName"], got["lastName"], got["displayName"]) == ("Test", "Name", "Test Name")
+    # The caller's password is set, not replaced by a generated one, and never echoed.
+    assert got["passwordProfile"] == {"forceChangePassword": False, "password": None}
+    user = User.objects.get(id=got["id"])
+    assert user.check_password("Nice-Long-Passphrase-123") and not user.must_change_password
+    assert agent.get(f"/v1/customers/{customer.id}/users/{user.id}").json()["firstName"] == "Test"
 
 
 @pytest.mark.parametrize(
@@ -81,7 +109,7 @@ def test_duplicate_upn_is_409(agent, customer):
 
 
 def test_list_get_update(agent, customer):
-    ids = [new_user(agent, customer, f"u{i}").json()["user"]["id"] for i in range(5)]
+    ids = [new_user(agent, customer, f"u{i}").json()["id"] for i in range(5)]
     seen, url, headers = [], f"/v1/customers/{customer.id}/users?size=2", {}
     while url:
         page = agent.get(url, headers=headers).json()
@@ -139,7 +167,7 @@ NUL_USER = {"userPrincipalName": "nul@kunde.example", "displayName": "Nu\x00l"}
 def test_nul_characters_are_refused_on_every_database(agent, customer, method, path, body, headers, where):
     """PostgreSQL cannot store U+0000 in text; SQLite can. Both refuse it the same way, up front."""
     if "/u/" in path:
-        path = path.replace("/u/", f"/{new_user(agent, customer, 'lic').json()['user']['id']}/")
+        path = path.replace("/u/", f"/{new_user(agent, customer, 'lic').json()['id']}/")
     url = f"/v1/customers/{customer.id}{path}"
     extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
     if method == "get":
@@ -185,7 +213,7 @@ def test_property_names_match_in_any_case_as_in_partner_center(agent, customer):
 
 
 def test_delete_restore_and_purge(agent, customer):
-    uid = new_user(agent, customer).json()["user"]["id"]
+    uid = new_user(agent, customer).json()["id"]
     assert licences(agent, customer, uid, add=["WORKPLACE-BASIC"]).status_code == 201
     assert agent.delete(f"/v1/customers/{customer.id}/users/{uid}").status_code == 204
     assert not LicenceAssignment.objects.exists()  # the seat is freed at once
@@ -205,13 +233,15 @@ def test_delete_restore_and_purge(agent, customer):
 
 def test_password_reset_revokes_everything(agent, customer):
     created = new_user(agent, customer).json()
-    user = User.objects.get(id=created["user"]["id"])
+    user = User.objects.get(id=created["id"])
     token = token_issue(actor=SYSTEM, user=user, ttl_seconds=600).token
     assert user_for_bearer(token) == user
     r = agent.post_json(f"/v1/customers/{customer.id}/users/{user.id}/resetpassword", {})
     assert r.status_code == 200
     user.refresh_from_db()
-    assert user.check_password(r.json()["password"]) and not user.check_password(created["password"])
+    assert user.check_password(r.json()["password"]) and not user.check_password(
+        created["passwordProfile"]["password"]
+    )
     assert user.must_change_password and user_for_bearer(token) is None
 
 
@@ -253,7 +283,7 @@ def test_bad_csv_files_change_nothing(agent, customer, data, words):
 
 
 def test_subscribed_skus_and_atomic_licence_updates(agent, customer):
-    uid = new_user(agent, customer).json()["user"]["id"]
+    uid = new_user(agent, customer).json()["id"]
     r = licences(agent, customer, uid, add=["WORKPLACE-BASIC", "MAIL-PLAN-1"])
     assert r.status_code == 201 and r.json()["licensesAssigned"] == ["MAIL-PLAN-1", "WORKPLACE-BASIC"]
     assert r.json()["licensesToAssign"] == [
@@ -297,7 +327,7 @@ def test_subscribed_skus_and_atomic_licence_updates(agent, customer):
 
 
 def test_out_of_seats_names_the_sku_and_changes_nothing(agent, customer):
-    ids = [new_user(agent, customer, f"s{i}").json()["user"]["id"] for i in range(3)]
+    ids = [new_user(agent, customer, f"s{i}").json()["id"] for i in range(3)]
     assert licences(agent, customer, ids[0], add=["WORKPLACE-BASIC"]).status_code == 201
     assert licences(agent, customer, ids[1], add=["WORKPLACE-BASIC"]).status_code == 201
     # Partner Center's answer to too few licences: 400 with its code 60012.
@@ -307,15 +337,15 @@ def test_out_of_seats_names_the_sku_and_changes_nothing(agent, customer):
 
 
 def test_usage_location_is_required_for_a_licence(agent, customer):
-    uid = new_user(agent, customer, location=None).json()["user"]["id"]
+    uid = new_user(agent, customer, location=None).json()["id"]
     assert_error(licences(agent, customer, uid, add=["WORKPLACE-BASIC"]), 400, 8002)
 
 
 def test_subscription_cannot_drop_below_assigned_seats(agent, customer, partner, make_user, api_for):
     from hanse.commerce.models import Subscription
 
-    uid1 = new_user(agent, customer, "a").json()["user"]["id"]
-    uid2 = new_user(agent, customer, "b").json()["user"]["id"]
+    uid1 = new_user(agent, customer, "a").json()["id"]
+    uid2 = new_user(agent, customer, "b").json()["id"]
     licences(agent, customer, uid1, add=["WORKPLACE-BASIC"])
     licences(agent, customer, uid2, add=["WORKPLACE-BASIC"])
     sub = Subscription.objects.get(offer_id="WORKPLACE-BASIC")
@@ -339,7 +369,7 @@ def test_subscription_cannot_drop_below_assigned_seats(agent, customer, partner,
 def test_isolation_between_partners_and_customers(
     agent, customer, make_partner, make_user, api_for, make_customer
 ):
-    uid = new_user(agent, customer).json()["user"]["id"]
+    uid = new_user(agent, customer).json()["id"]
     stranger = api_for(make_user(make_partner().tenant, Role.GLOBAL_ADMIN))
     assert_error(stranger.get(f"/v1/customers/{customer.id}/users"), 404, 6001)
     assert_error(stranger.post_json(f"/v1/customers/{customer.id}/users/{uid}/resetpassword", {}), 404, 6001)
@@ -371,7 +401,7 @@ def test_roles_without_user_management(role, partner, customer, make_user, api_f
 
 
 def test_admin_center_routing_refuses_partner_writes_and_keeps_reads(agent, customer, swap_instance):
-    uid = new_user(agent, customer).json()["user"]["id"]
+    uid = new_user(agent, customer).json()["id"]
     swap_instance(
         task_routing={
             t: "admincenter" for t in ("partner_users", "customer_users", "password_reset", "licences")
@@ -397,7 +427,7 @@ def test_last_seat_race_has_exactly_one_winner(partner, make_user, api_for, make
         agent.post_json(
             f"/v1/customers/{customer.id}/users",
             {"userPrincipalName": f"r{i}@race.example", "displayName": f"R{i}", "usageLocation": "DE"},
-        ).json()["user"]["id"]
+        ).json()["id"]
         for i in range(6)
     ]
     results: list[int] = []
@@ -423,7 +453,7 @@ def test_deletion_schedules_the_purge_job(agent, customer, django_capture_on_com
     """A deletion leaves a job in the database queue that runs once the 30 days are over."""
     from django_tasks_db.models import DBTaskResult
 
-    uid = new_user(agent, customer).json()["user"]["id"]
+    uid = new_user(agent, customer).json()["id"]
     with django_capture_on_commit_callbacks(execute=True):
         agent.delete(f"/v1/customers/{customer.id}/users/{uid}")
     job = DBTaskResult.objects.get()

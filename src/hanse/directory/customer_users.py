@@ -76,6 +76,8 @@ class NewUser:
     usage_location: str = ""
     password: str | None = None  # None: a generated one, returned once
     must_change_password: bool = True
+    first_name: str = ""
+    last_name: str = ""
 
 
 @transaction.atomic
@@ -93,9 +95,11 @@ def customer_user_create(*, actor: Principal, customer_id: uuid.UUID, new: NewUs
         password=new.password,
         must_change_password=new.must_change_password,
     )
-    if location:
-        created.user.usage_location = location
-        created.user.save(update_fields=["usage_location"])
+    user = created.user
+    user.usage_location = location
+    user.first_name, user.last_name = new.first_name.strip()[:64], new.last_name.strip()[:64]
+    if location or user.first_name or user.last_name:
+        user.save(update_fields=["usage_location", "first_name", "last_name"])
     return created
 
 

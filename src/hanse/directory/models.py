@@ -59,6 +59,8 @@ class User(AbstractBaseUser):
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="users")
     upn = models.CharField(_("user principal name"), max_length=254)
     display_name = models.CharField(_("display name"), max_length=200)
+    first_name = models.CharField(_("first name"), max_length=64, blank=True, default="")
+    last_name = models.CharField(_("last name"), max_length=64, blank=True, default="")
     is_active = models.BooleanField(default=True)
     # Where the user works (ISO country): a licence needs one, as in Microsoft 365.
     usage_location = models.CharField(_("usage location"), max_length=2, blank=True, default="")

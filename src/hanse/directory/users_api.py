@@ -29,10 +29,26 @@ from hanse.validators import NO_NUL, NOT_BLANK, UPN_PATTERN, MarketCode, SkuId
 router = Router(tags=["Customer users and licences"])
 
 
+class ObjectTypeIn(Body):
+    objectType: str = Field(..., max_length=64, pattern=NO_NUL)
+
+
+class PasswordProfileIn(Body):
+    # Given: checked against the password policy and set; left out: a generated one, returned once.
+    password: str | None = Field(None, min_length=1, max_length=256, pattern=NO_NUL)
+    forceChangePassword: bool = True
+
+
 class UserIn(Body):
+    """Partner Center's CustomerUser, as its documentation sends it."""
+
     userPrincipalName: str = Field(..., max_length=254, pattern=UPN_PATTERN)
     displayName: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
+    firstName: str | None = Field(None, max_length=64, pattern=NO_NUL)
+    lastName: str | None = Field(None, max_length=64, pattern=NO_NUL)
     usageLocation: MarketCode | None = None
+    passwordProfile: PasswordProfileIn | None = None
+    attributes: ObjectTypeIn | None = None
 
 
 class UserPatch(Body):
@@ -43,6 +59,8 @@ class UserPatch(Body):
 class UserOut(Schema):
     id: uuid.UUID
     userPrincipalName: str
+    firstName: str | None = None
+    lastName: str | None = None
     displayName: str
     usageLocation: str | None
     state: str
@@ -55,12 +73,25 @@ class UserOut(Schema):
         return UserOut(
             id=u.id,
             userPrincipalName=u.upn,
+            firstName=u.first_name or None,
+            lastName=u.last_name or None,
             displayName=u.display_name,
             usageLocation=u.usage_location or None,
             state=state,
             softDeletionTime=u.deleted_at,
             attributes=Attributes(objectType="CustomerUser"),
         )
+
+
+class PasswordProfileOut(Schema):
+    forceChangePassword: bool
+    password: str | None  # the generated one, shown once; never the caller's; null on a replay
+
+
+class CreatedUserOut(UserOut):
+    """Partner Center's answer to a create: the CustomerUser itself, with its passwordProfile."""
+
+    passwordProfile: PasswordProfileOut | None  # null on an idempotent replay
 
 
 class PasswordOut(Schema):
@@ -114,10 +145,6 @@ class SubscribedSkuCollectionOut(Schema):
     totalCount: int
     items: list[SubscribedSkuOut]
     attributes: Attributes
-
-
-class ObjectTypeIn(Body):
-    objectType: str = Field(..., max_length=64, pattern=NO_NUL)
 
 
 class LicenceAssignmentIn(Body):
@@ -230,20 +257,31 @@ def list_users(
 
 @router.post(
     "/customers/{customer_id}/users",
-    response={201: PasswordOut, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody},
-    summary="Create a customer user; its temporary password is shown once",
+    response={201: CreatedUserOut, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody},
+    summary="Create a customer user with passwordProfile.password, or a generated password shown once",
 )
-def create_user(request: HttpRequest, customer_id: uuid.UUID, body: UserIn) -> Status[PasswordOut]:
+def create_user(request: HttpRequest, customer_id: uuid.UUID, body: UserIn) -> Status[CreatedUserOut]:
     ensure_partner_center("customer_users", endpoint=_users_endpoint(customer_id))
-    request.idempotency_redact = ("password",)  # type: ignore[attr-defined]
+    request.idempotency_redact = ("passwordProfile",)  # type: ignore[attr-defined]
+    profile = body.passwordProfile or PasswordProfileIn()
     created = services.customer_user_create(
         actor=request.principal,
         customer_id=customer_id,
         new=services.NewUser(
-            upn=body.userPrincipalName, display_name=body.displayName, usage_location=body.usageLocation or ""
+            upn=body.userPrincipalName,
+            display_name=body.displayName,
+            usage_location=body.usageLocation or "",
+            password=profile.password,
+            must_change_password=profile.forceChangePassword,
+            first_name=body.firstName or "",
+            last_name=body.lastName or "",
         ),
     )
-    return Status(201, PasswordOut(user=UserOut.of(created.user), password=created.password))
+    shown = PasswordProfileOut(
+        forceChangePassword=created.user.must_change_password,
+        password=created.password if created.generated else None,
+    )
+    return Status(201, CreatedUserOut(**UserOut.of(created.user).model_dump(), passwordProfile=shown))
 
 
 # Before /users/{user_id}: the router tries paths in order, and 'import' would match it.
