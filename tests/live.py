@@ -6,13 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
+from tests.test_postgres_process import wait_ready
 from tests.test_process import free_port, hanse
 
 
@@ -27,16 +25,7 @@ def serving(config: Path, *, workers: int = 2) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, "hanse serve exited"
-            try:
-                if httpx.get(f"{base}/v1/openapi.json", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "hanse serve did not start"
-            time.sleep(0.3)
+        wait_ready(base, server)
         yield base
     finally:
         server.send_signal(signal.SIGTERM)
