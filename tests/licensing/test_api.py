@@ -209,6 +209,10 @@ def test_property_names_match_in_any_case_as_in_partner_center(agent, customer):
         {"licensesToAssign": [], "LicensesToAssign": [{"skuId": "MAIL-PLAN-1"}]},
     )
     assert twice.status_code == 400 and twice.json()["code"] == 1001
+    assert (
+        twice.json()["data"][0]["message"]
+        == "the property licensesToAssign is given twice, in different cases"
+    )
     assert LicenceAssignment.objects.filter(user_id=uid).count() == 1
 
 

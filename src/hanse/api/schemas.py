@@ -7,6 +7,7 @@ from typing import Any
 from ninja import Field, Schema
 from ninja.schema import DjangoGetter
 from pydantic import ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
 
 
 class Body(Schema):
@@ -32,7 +33,10 @@ class Body(Schema):
         for key, value in data.items():
             known = names.get(key.lower(), key) if isinstance(key, str) else key
             if known in out:
-                raise ValueError(f"the property {known} is given twice, in different cases")
+                # A type of its own, so that api.validation gives the translated message.
+                raise PydanticCustomError(
+                    "duplicate_property", "property {name} given twice", {"name": known}
+                )
             out[known] = value
         return out
 

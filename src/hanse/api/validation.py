@@ -86,6 +86,9 @@ MESSAGES: dict[str, Message] = {
     "model_type": OBJECT,
     "model_attributes_type": OBJECT,
     "extra_forbidden": _fixed(_("is not a property this operation takes")),
+    "duplicate_property": _with(
+        _("the property %(name)s is given twice, in different cases"), "name", "name"
+    ),
 }
 
 
