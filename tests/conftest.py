@@ -156,6 +156,11 @@ class ApiClient(Client):
 
         return self.post(path, data=json.dumps(body), content_type="application/json", **extra)
 
+    def patch_json(self, path: str, body: Any, **extra: Any) -> Any:
+        import json
+
+        return self.patch(path, data=json.dumps(body), content_type="application/json", **extra)
+
 
 @pytest.fixture
 def api_for() -> Any:

@@ -9,7 +9,10 @@ import pytest
 from hanse.api.filters import Match, odata_filter, partner_center_filter
 from hanse.errors import InvalidInput
 
-PC_FIELDS = {"DisplayName": "displayName", "UserPrincipalName": "userPrincipalName"}
+PC_FIELDS = {
+    "DisplayName": ("displayName", "starts_with"),
+    "UserPrincipalName": ("userPrincipalName", "starts_with"),
+}
 GRAPH = ("displayName", "userPrincipalName")
 
 
@@ -23,6 +26,18 @@ def test_partner_center_filter_maps_fields_in_any_case() -> None:
     no_operator = json.dumps({"Field": "DisplayName", "Value": "An"})
     assert partner_center_filter(no_operator, PC_FIELDS) == Match("displayName", "An")
     assert partner_center_filter(None, PC_FIELDS) is None and partner_center_filter("", PC_FIELDS) is None
+
+
+def test_partner_center_filter_takes_each_fields_own_operator() -> None:
+    fields = {"UserState": ("state", "equals"), "CustomerName": ("customerName", "substring")}
+    state = partner_center_filter(pc("userstate", "Inactive", "Equals"), fields)
+    assert state == Match("state", "Inactive", "eq")
+    assert partner_center_filter(pc("CustomerName", "ab", "substring"), fields) == Match(
+        "customerName", "ab", "contains"
+    )
+    for wrong in (pc("UserState", "Inactive", "starts_with"), pc("CustomerName", "ab", "equals")):
+        with pytest.raises(InvalidInput):
+            partner_center_filter(wrong, fields)
 
 
 @pytest.mark.parametrize(
@@ -44,8 +59,8 @@ def test_partner_center_filter_refuses_what_it_cannot_apply(raw: str) -> None:
     assert refused.value.data == [
         {
             "field": "query.filter",
-            "message": 'expected {"Field": "DisplayName" or "UserPrincipalName", "Value": 1-200,'
-            ' "Operator": "starts_with"}',
+            "message": 'expected {"Field": "DisplayName", "Value": 1-200, "Operator": "starts_with"}'
+            ' or {"Field": "UserPrincipalName", "Value": 1-200, "Operator": "starts_with"}',
         }
     ]
 

@@ -223,7 +223,7 @@ def test_delete_restore_and_purge(agent, customer):
     assert not LicenceAssignment.objects.exists()  # the seat is freed at once
     assert agent.get(f"/v1/customers/{customer.id}/users").json()["totalCount"] == 0
     deleted = agent.get(f"/v1/customers/{customer.id}/users?deleted=true").json()
-    assert [u["id"] for u in deleted["items"]] == [uid] and deleted["items"][0]["state"] == "deleted"
+    assert [u["id"] for u in deleted["items"]] == [uid] and deleted["items"][0]["state"] == "inactive"
     assert agent.post_json(f"/v1/customers/{customer.id}/users/{uid}/restore", {}).json()["state"] == "active"
     assert_error(agent.post_json(f"/v1/customers/{customer.id}/users/{uid}/restore", {}), 404, 2019)
     # Deleted 31 days ago: too late to restore, and the purge job removes it.
@@ -504,3 +504,71 @@ def test_schema_errors_name_each_field_in_the_callers_language(agent, customer, 
         error = assert_error(r, 400, 1001)
         assert {d["field"]: d["message"] for d in error["data"]} == {k: v[i] for k, v in expected.items()}
     assert not User.objects.filter(tenant=customer.tenant).exists()
+
+
+def test_patch_with_state_active_restores_and_the_user_state_filter_lists_the_deleted(agent, customer):
+    uid = new_user(agent, customer).json()["id"]
+    agent.delete(f"/v1/customers/{customer.id}/users/{uid}")
+    inactive = json.dumps({"Field": "UserState", "Value": "Inactive", "Operator": "equals"})
+    listed = agent.get(f"/v1/customers/{customer.id}/users", {"filter": inactive}).json()
+    assert [(u["id"], u["state"]) for u in listed["items"]] == [(uid, "inactive")]
+    assert listed["items"][0]["softDeletionTime"] is not None
+    active = json.dumps({"Field": "UserState", "Value": "Active", "Operator": "equals"})
+    assert agent.get(f"/v1/customers/{customer.id}/users", {"filter": active}).json()["totalCount"] == 0
+    bad = json.dumps({"Field": "UserState", "Value": "deleted", "Operator": "equals"})
+    assert_error(agent.get(f"/v1/customers/{customer.id}/users", {"filter": bad}), 400, 2026)
+    # A deleted user cannot be changed without being restored, and a failed restore restores nothing.
+    url = f"/v1/customers/{customer.id}/users/{uid}"
+    assert_error(agent.patch_json(url, {"displayName": "Renamed"}), 409, 2027)
+    assert_error(agent.patch_json(url, {"State": "active", "usageLocation": "US"}), 400, 6101)
+    assert_error(agent.patch_json(url, {"state": "active", "passwordProfile": {"password": "x"}}), 400, 2007)
+    assert User.objects.get(id=uid).deleted_at is not None
+    restored = agent.patch_json(url, {"State": "active", "Attributes": {"ObjectType": "CustomerUser"}})
+    assert restored.status_code == 200, restored.content
+    assert restored.json()["state"] == "active" and restored.json()["passwordProfile"] is None
+    assert User.objects.get(id=uid).deleted_at is None
+    assert AuditRecord.objects.filter(action="user.restore", target_id=uid).count() == 1
+    assert_error(agent.patch_json(url, {"state": "inactive"}), 400, 1001)  # deleting is DELETE
+
+
+def test_patch_with_password_profile_resets_the_password(agent, customer):
+    created = new_user(agent, customer).json()
+    user = User.objects.get(id=created["id"])
+    token = token_issue(actor=SYSTEM, user=user, ttl_seconds=600).token
+    url = f"/v1/customers/{customer.id}/users/{user.id}"
+    given = {"passwordProfile": {"password": "Renew-2026-Kunde!", "forceChangePassword": False}}
+    r = agent.patch_json(url, {**given, "attributes": {"objectType": "CustomerUser"}})
+    assert r.status_code == 200, r.content
+    assert r.json()["passwordProfile"] == {"forceChangePassword": False, "password": None}
+    user.refresh_from_db()
+    assert user.check_password("Renew-2026-Kunde!") and not user.must_change_password
+    assert user_for_bearer(token) is None  # every token of the user stops working
+    generated = agent.patch_json(url, {"passwordProfile": {"forceChangePassword": True}}).json()
+    user.refresh_from_db()
+    assert user.check_password(generated["passwordProfile"]["password"]) and user.must_change_password
+    # A weak password changes nothing, not even the rest of the request.
+    weak = agent.patch_json(url, {"displayName": "Weak", "passwordProfile": {"password": "short"}})
+    assert_error(weak, 400, 2007)
+    user.refresh_from_db()
+    assert user.display_name == "Anna" and user.check_password(generated["passwordProfile"]["password"])
+    assert AuditRecord.objects.filter(action="user.reset_password", target_id=str(user.id)).count() == 2
+
+
+def test_patch_changes_names_and_the_partner_sees_every_user_and_licence_record(agent, customer):
+    uid = new_user(agent, customer).json()["id"]
+    url = f"/v1/customers/{customer.id}/users/{uid}"
+    r = agent.patch_json(url, {"FirstName": "Anna", "LastName": "Berg", "UsageLocation": "AT"})
+    assert r.status_code == 200, r.content
+    assert (r.json()["firstName"], r.json()["lastName"], r.json()["usageLocation"]) == ("Anna", "Berg", "AT")
+    assert licences(agent, customer, uid, add=["WORKPLACE-BASIC"]).status_code == 201
+    records = agent.get("/v1/auditrecords", {"size": 500}).json()["items"]
+    mine = [(x["operationType"], x["resourceType"]) for x in records if x["resourceId"] == uid]
+    assert mine == [
+        ("create_customer_user", "CustomerUser"),
+        ("update_customer_user", "CustomerUser"),
+        ("update_customer_user_licenses", "License"),
+    ]
+    assert {x["customerId"] for x in records if x["resourceId"] == uid} == {str(customer.id)}
+    update = next(x for x in records if x["operationType"] == "update_customer_user")
+    assert json.loads(update["resourceNewValue"])["lastName"] == "Berg"
+    assert json.loads(update["resourceOldValue"])["lastName"] == ""

@@ -20,19 +20,22 @@ from hanse.errors import InvalidInput
 MAX_VALUE = 200
 
 
+Op = Literal["startswith", "eq", "contains"]
+_SUFFIX = {"startswith": "istartswith", "eq": "iexact", "contains": "icontains"}
+
+
 @dataclass(frozen=True)
 class Match:
     field: str  # a name the selector knows; "both" where one search box covers several fields
     value: str
-    op: Literal["startswith", "eq"] = "startswith"
+    op: Op = "startswith"
 
     def q(self, lookups: Mapping[str, tuple[str, ...]]) -> Q:
         """The condition on the model fields that ``lookups`` gives for this match's field (any
         of them matching), ignoring case."""
-        suffix = "istartswith" if self.op == "startswith" else "iexact"
         condition = Q()
         for name in lookups[self.field]:
-            condition |= Q(**{f"{name}__{suffix}": self.value})
+            condition |= Q(**{f"{name}__{_SUFFIX[self.op]}": self.value})
         return condition
 
 
@@ -40,25 +43,32 @@ def _bad(param: str, expected: str) -> InvalidInput:
     return InvalidInput(api_errors.INVALID_REQUEST, data=[{"field": f"query.{param}", "message": expected}])
 
 
-def partner_center_filter(raw: str | None, fields: dict[str, str]) -> Match | None:
+# Partner Center's operator names.
+PARTNER_CENTER_OPS: dict[str, Op] = {"starts_with": "startswith", "equals": "eq", "substring": "contains"}
+
+
+def partner_center_filter(raw: str | None, fields: Mapping[str, tuple[str, str]]) -> Match | None:
     """``{"Field": "CompanyName", "Value": "con", "Operator": "starts_with"}``; ``fields`` maps
-    Partner Center's field names (any case) to the selector's."""
+    Partner Center's field names (any case) to the selector's name and the one operator that
+    Partner Center documents for that field."""
     if not raw:
         return None
-    names = " or ".join(f'"{name}"' for name in fields)
-    shape = f'{{"Field": {names}, "Value": 1-{MAX_VALUE}, "Operator": "starts_with"}}'
-    bad = _bad("filter", _("expected %(shape)s") % {"shape": shape})
+    shapes = " or ".join(
+        f'{{"Field": "{name}", "Value": 1-{MAX_VALUE}, "Operator": "{op}"}}'
+        for name, (_field, op) in fields.items()
+    )
+    bad = _bad("filter", _("expected %(shape)s") % {"shape": shapes})
     lowered = {k.lower(): v for k, v in fields.items()}
     try:
         spec = json.loads(raw)
-        field = lowered[str(spec["Field"]).lower()]
+        field, operator = lowered[str(spec["Field"]).lower()]
         value = str(spec["Value"])
-        operator = str(spec.get("Operator", "starts_with")).lower()
+        given = str(spec.get("Operator", operator)).lower()
     except (ValueError, KeyError, TypeError, AttributeError):
         raise bad from None
-    if operator != "starts_with" or not 1 <= len(value) <= MAX_VALUE:
+    if given != operator or not 1 <= len(value) <= MAX_VALUE:
         raise bad
-    return Match(field, value)
+    return Match(field, value, PARTNER_CENTER_OPS[operator])
 
 
 _QUOTED = r"'((?:[^']|'')*)'"  # OData doubles a quote inside a string literal
@@ -80,7 +90,7 @@ def odata_filter(raw: str | None, fields: tuple[str, ...]) -> Match | None:
     )
     text = raw.strip()
     found = _STARTSWITH.fullmatch(text)
-    op: Literal["startswith", "eq"] = "startswith"
+    op: Op = "startswith"
     if found is None:
         found, op = _EQ.fullmatch(text), "eq"
     if found is None:

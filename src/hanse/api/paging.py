@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from django.core import signing
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from ninja import Header, Query
 
 from hanse.errors import ErrorSpec, InvalidInput
 
@@ -27,6 +28,18 @@ BAD_SIZE = ErrorSpec(1011, 400, _("size must be between 1 and %(max)s."))
 
 MAX_SIZE = 500
 _signer = signing.Signer(salt="hanse.paging")
+
+# The parameters of every paged collection, as Partner Center names them: the first page is
+# ``?size=N``; each next one repeats the ``links.next`` request (``seekOperation=Next`` and the
+# ``MS-ContinuationToken`` header).
+SIZE = Query(100, ge=1, le=MAX_SIZE)
+# The token alone says where the next page starts: Next without one reads the first page.
+SEEK = Query(
+    None,
+    pattern=r"^[Nn][Ee][Xx][Tt]$",
+    description="Next: the page after the one whose continuation token is in MS-ContinuationToken",
+)
+CONTINUATION = Header(None, alias="MS-ContinuationToken")
 
 
 @dataclass(frozen=True)
@@ -85,17 +98,27 @@ def page(
     return Page(items=rows, total=total, next_token=next_token)
 
 
+def _link(path: str, query: dict[str, Any], token: str | None) -> dict[str, Any]:
+    headers = [{"key": "MS-ContinuationToken", "value": token}] if token else []
+    return {"uri": f"{path}?{urlencode(query)}", "method": "GET", "headers": headers}
+
+
 def collection(
-    page_: Page[Any], items: list[Any], *, path: str, size: int, extra: dict[str, str] | None = None
+    page_: Page[Any],
+    items: list[Any],
+    *,
+    path: str,
+    size: int,
+    extra: dict[str, str] | None = None,
+    token: str | None = None,
 ) -> dict[str, Any]:
-    links: dict[str, Any] = {}
+    """Partner Center's collection: ``links.self`` repeats this page's request (``token``: the
+    continuation it was read from), ``links.next`` asks for the following one."""
+    query = {**(extra or {}), "size": size}
+    seek = {**query, "seekOperation": "Next"}
+    links: dict[str, Any] = {"self": _link(path, seek if token else query, token)}
     if page_.next_token:
-        query = urlencode({**(extra or {}), "size": size})
-        links["next"] = {
-            "uri": f"{path}?{query}",
-            "method": "GET",
-            "headers": [{"key": "MS-ContinuationToken", "value": page_.next_token}],
-        }
+        links["next"] = _link(path, seek, page_.next_token)
     return {
         "totalCount": page_.total,
         "items": items,

@@ -5,22 +5,30 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema
+from ninja import Query, Router, Schema
 from pydantic import TypeAdapter, ValidationError, WithJsonSchema
 
 from hanse.api import errors as api_errors
-from hanse.api.paging import collection
+from hanse.api.filters import partner_center_filter
+from hanse.api.paging import CONTINUATION, SEEK, SIZE, collection
 from hanse.api.schemas import Attributes, CollectionLinks, ErrorBody
 from hanse.audit.models import AuditRecord
+from hanse.audit.partner_center import operation
 from hanse.audit.selectors import audit_page
 from hanse.errors import InvalidInput
 
 router = Router(tags=["Audit records"])
+
+FILTER_FIELDS = {
+    "CustomerId": ("customerId", "equals"),
+    "CustomerName": ("customerName", "substring"),
+    "ResourceType": ("resourceType", "equals"),
+}
 
 # RFC 3339 date-times only: pydantic's lax mode would also read "0.5" as a Unix time.
 DateTimeParam = Annotated[
@@ -55,40 +63,67 @@ def _instant(value: str | None, field: str) -> datetime | None:
         ) from None
 
 
+class KeyValue(Schema):
+    key: str
+    value: str
+
+
 class AuditRecordOut(Schema):
+    """Partner Center's AuditRecord, field for field where Hanse has the fact; ``id``,
+    ``sequence``, ``tenantId``, ``resourceId``, ``action``, ``requestId`` and ``correlationId``
+    are Hanse's (the sequence is the record's place in the hash chain)."""
+
     id: UUID
     sequence: int
-    operationDate: datetime
-    operationType: str
-    userPrincipalName: str
     partnerId: UUID | None = None
-    tenantId: UUID | None = None
+    customerId: UUID | None = None
+    customerName: str | None = None
+    userPrincipalName: str
     resourceType: str
     resourceId: str
-    originalValue: Any = None
-    newValue: Any = None
+    resourceOldValue: str | None = None  # JSON text, as Partner Center gives it
+    resourceNewValue: str | None = None
+    operationDate: datetime
+    operationStatus: Literal["succeeded"] = "succeeded"  # a failed change leaves no record
+    operationType: str
+    action: str  # Hanse's name of the operation, as the hash chain records it
+    customizedData: list[KeyValue]
+    tenantId: UUID | None = None
     requestId: str
     correlationId: str
     attributes: Attributes
 
     @staticmethod
     def of(r: AuditRecord) -> AuditRecordOut:
+        customer_id = getattr(r, "customer_ref", None)
+        operation_type, resource_type = operation(r.action, of_customer=customer_id is not None)
+        data = [KeyValue(key="ResourceId", value=r.target_id)]
+        if r.request_id:
+            data.append(KeyValue(key="RequestId", value=r.request_id))
         return AuditRecordOut(
             id=r.id,
             sequence=r.seq,
-            operationDate=r.at,
-            operationType=r.action,
-            userPrincipalName=r.actor_upn,
             partnerId=r.partner_id,
-            tenantId=r.tenant_id,
-            resourceType=r.target_type,
+            customerId=customer_id,
+            customerName=getattr(r, "customer_name", None),
+            userPrincipalName=r.actor_upn,
+            resourceType=resource_type,
             resourceId=r.target_id,
-            originalValue=r.before,
-            newValue=r.after,
+            resourceOldValue=_text(r.before),
+            resourceNewValue=_text(r.after),
+            operationDate=r.at,
+            operationType=operation_type,
+            action=r.action,
+            customizedData=data,
+            tenantId=r.tenant_id,
             requestId=r.request_id,
             correlationId=r.correlation_id,
             attributes=Attributes(objectType="AuditRecord"),
         )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 class AuditCollectionOut(Schema):
@@ -105,20 +140,30 @@ class AuditCollectionOut(Schema):
 )
 def list_audit_records(
     request: HttpRequest,
-    size: int = Query(100, ge=1, le=500),
+    size: int = SIZE,
     startDate: DateTimeParam = None,
     endDate: DateTimeParam = None,
-    continuation: str | None = Header(None, alias="MS-ContinuationToken"),
+    filter: str | None = Query(
+        None,
+        max_length=1000,
+        description='{"Field": "CustomerId" (equals), "CustomerName" (substring) or "ResourceType"'
+        ' (equals), "Value": "…", "Operator": …}',
+    ),
+    seekOperation: str | None = SEEK,
+    token: str | None = CONTINUATION,
 ) -> dict[str, Any]:
+    del seekOperation  # see paging.SEEK
     start, end = _instant(startDate, "startDate"), _instant(endDate, "endDate")
     p = audit_page(
         principal=request.principal,  # type: ignore[attr-defined]
         size=size,
-        token=continuation,
+        token=token,
         start=start,
         end=end,
+        match=partner_center_filter(filter, FILTER_FIELDS),
     )
     extra = {k: v.isoformat() for k, v in (("startDate", start), ("endDate", end)) if v}
-    return collection(
-        p, [AuditRecordOut.of(r) for r in p.items], path="/v1/auditrecords", size=size, extra=extra
-    )
+    if filter:
+        extra["filter"] = filter
+    items = [AuditRecordOut.of(r) for r in p.items]
+    return collection(p, items, path="/v1/auditrecords", size=size, extra=extra, token=token)

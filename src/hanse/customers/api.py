@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
 
 from hanse.api.filters import partner_center_filter
-from hanse.api.paging import collection
+from hanse.api.paging import CONTINUATION, SEEK, SIZE, collection
 from hanse.api.schemas import Attributes, Body, CollectionLinks, ErrorBody
 from hanse.customers import services
 from hanse.customers.models import Customer
@@ -20,7 +20,11 @@ from hanse.validators import DOMAIN_PATTERN, EMAIL_PATTERN, NO_NUL, NOT_BLANK, M
 router = Router(tags=["Customers"])
 
 # Partner Center's field names; "Indexed" searches both, as the UI's one search box does.
-FILTER_FIELDS = {"CompanyName": "companyName", "Domain": "domain", "Indexed": "both"}
+FILTER_FIELDS = {
+    "CompanyName": ("companyName", "starts_with"),
+    "Domain": ("domain", "starts_with"),
+    "Indexed": ("both", "starts_with"),
+}
 
 
 class AddressIn(Body):
@@ -144,14 +148,17 @@ def _etag(response: HttpResponse, c: Customer) -> None:
 @router.get("/customers", response={200: CustomerCollectionOut, 400: ErrorBody}, summary="List customers")
 def list_customers(
     request: HttpRequest,
-    size: int = Query(100, ge=1, le=500),
+    size: int = SIZE,
     filter: str | None = Query(None, max_length=1000),
-    continuation: str | None = Header(None, alias="MS-ContinuationToken"),
+    seekOperation: str | None = SEEK,
+    token: str | None = CONTINUATION,
 ) -> dict[str, Any]:
+    del seekOperation  # see paging.SEEK
     match = partner_center_filter(filter, FILTER_FIELDS)
-    p = customer_page(principal=request.principal, size=size, token=continuation, match=match)
+    p = customer_page(principal=request.principal, size=size, token=token, match=match)
     extra = {"filter": filter} if filter else {}
-    return collection(p, [CustomerOut.of(c) for c in p.items], path="/v1/customers", size=size, extra=extra)
+    items = [CustomerOut.of(c) for c in p.items]
+    return collection(p, items, path="/v1/customers", size=size, extra=extra, token=token)
 
 
 @router.post(

@@ -27,6 +27,7 @@ from hanse.directory.services import (
     _audit_user,
     _revoke_credentials,
     _user_snapshot,
+    check_password,
     generate_password,
     user_create,
     user_restore,
@@ -54,16 +55,15 @@ def _location(value: str) -> str:
 
 
 def customer_user_for_update(
-    actor: Principal, customer_id: uuid.UUID, user_id: uuid.UUID, *, deleted: bool = False
+    actor: Principal, customer_id: uuid.UUID, user_id: uuid.UUID, *, deleted: bool | None = False
 ) -> User:
-    """The user, locked; a deleted user is found only by restore (``deleted=True``)."""
+    """The user, locked; a deleted user is found only by restore (``deleted=True``) and by an
+    update that may restore it (``deleted=None``: either)."""
     customer = _customer(actor, customer_id)
-    user = (
-        scoped(User.objects.select_for_update(of=("self",)), actor, Action.CUSTOMER_USER_MANAGE)
-        .select_related("tenant")
-        .filter(id=user_id, tenant=customer.tenant, deleted_at__isnull=not deleted)
-        .first()
-    )
+    qs = scoped(User.objects.select_for_update(of=("self",)), actor, Action.CUSTOMER_USER_MANAGE)
+    if deleted is not None:
+        qs = qs.filter(deleted_at__isnull=not deleted)
+    user = qs.select_related("tenant").filter(id=user_id, tenant=customer.tenant).first()
     if user is None:
         raise NotFound(errors.CUSTOMER_USER_NOT_FOUND)
     return user
@@ -103,6 +103,18 @@ def customer_user_create(*, actor: Principal, customer_id: uuid.UUID, new: NewUs
     return created
 
 
+@dataclass(frozen=True)
+class NewPassword:
+    password: str | None = None  # None: a generated one, returned once
+    must_change: bool = True
+
+
+@dataclass(frozen=True)
+class UpdatedUser:
+    user: User
+    password: str | None = None  # the generated one, when the update set one; shown once
+
+
 @transaction.atomic
 def customer_user_update(
     *,
@@ -111,20 +123,45 @@ def customer_user_update(
     user_id: uuid.UUID,
     display_name: str | None = None,
     usage_location: str | None = None,
-) -> User:
-    user = customer_user_for_update(actor, customer_id, user_id)
-    before = {**_user_snapshot(user), "usageLocation": user.usage_location}
+    first_name: str | None = None,
+    last_name: str | None = None,
+    restore: bool = False,
+    password: NewPassword | None = None,
+) -> UpdatedUser:
+    """Partner Center's one ``PATCH`` of a user, all or nothing: ``restore`` (its ``state:
+    active``) brings a deleted user back first; ``password`` is its password reset."""
+    user = customer_user_for_update(actor, customer_id, user_id, deleted=None)
+    if user.deleted_at is not None:
+        if not restore:
+            raise Conflict(errors.USER_DELETED)
+        user = _restore(actor, user)
+    before = _profile(user)
     if display_name is not None:
         if not display_name.strip():
             raise InvalidInput(errors.DISPLAY_NAME_BLANK)
         user.display_name = display_name.strip()[:200]
     if usage_location is not None:
         user.usage_location = _location(usage_location)
-    after = {**_user_snapshot(user), "usageLocation": user.usage_location}
+    if first_name is not None:
+        user.first_name = first_name.strip()[:64]
+    if last_name is not None:
+        user.last_name = last_name.strip()[:64]
+    after = _profile(user)
     if after != before:
-        user.save(update_fields=["display_name", "usage_location"])
+        user.save(update_fields=["display_name", "usage_location", "first_name", "last_name"])
         _audit_user(actor, "user.update", user, before=before, after=after)
-    return user
+    if password is None:
+        return UpdatedUser(user)
+    return UpdatedUser(user, _set_password(actor, user, password))
+
+
+def _profile(user: User) -> dict[str, object]:
+    return {
+        **_user_snapshot(user),
+        "usageLocation": user.usage_location,
+        "firstName": user.first_name,
+        "lastName": user.last_name,
+    }
 
 
 @transaction.atomic
@@ -153,7 +190,10 @@ def _schedule_purge(when: datetime) -> None:
 
 @transaction.atomic
 def customer_user_restore(*, actor: Principal, customer_id: uuid.UUID, user_id: uuid.UUID) -> User:
-    user = customer_user_for_update(actor, customer_id, user_id, deleted=True)
+    return _restore(actor, customer_user_for_update(actor, customer_id, user_id, deleted=True))
+
+
+def _restore(actor: Principal, user: User) -> User:
     if user.deleted_at < clock.now() - timedelta(days=RESTORE_DAYS):
         raise Conflict(errors.RESTORE_EXPIRED, days=RESTORE_DAYS)
     return user_restore(actor=actor, user=user)
@@ -171,13 +211,22 @@ def customer_user_reset_password(
 ) -> PasswordReset:
     """A new temporary password; every session and token of the user stops working."""
     user = customer_user_for_update(actor, customer_id, user_id)
-    password = generate_password()
+    password = _set_password(actor, user, NewPassword())
+    assert password is not None  # generated
+    return PasswordReset(user=user, password=password)
+
+
+def _set_password(actor: Principal, user: User, new: NewPassword) -> str | None:
+    """The password given (checked like any other) or a generated one, which is returned; every
+    session and token of the user stops working."""
+    password = new.password if new.password is not None else generate_password()
+    check_password(password, user)
     user.set_password(password)
-    user.must_change_password = True
+    user.must_change_password = new.must_change
     _revoke_credentials(user)
     user.save(update_fields=["password", "must_change_password", "credentials_version"])
-    _audit_user(actor, "user.reset_password", user, after={"mustChangePassword": True})
-    return PasswordReset(user=user, password=password)
+    _audit_user(actor, "user.reset_password", user, after={"mustChangePassword": new.must_change})
+    return None if new.password is not None else password
 
 
 def purge_deleted_users() -> int:

@@ -40,3 +40,7 @@ TASK_ROUTED = ErrorSpec(
     _("In this instance, %(task)s is done in the admin center, not in the partner center. Use %(endpoint)s."),
 )
 DISPLAY_NAME_BLANK = ErrorSpec(2025, 400, _("The display name cannot be blank."))
+USER_STATE_INVALID = ErrorSpec(2026, 400, _("%(state)s is not a user state; use active or inactive."))
+USER_DELETED = ErrorSpec(
+    2027, 409, _("The user is deleted: restore it first (state active), then change it.")
+)

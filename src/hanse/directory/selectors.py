@@ -19,7 +19,7 @@ from hanse.api.paging import Page, page
 from hanse.customers.selectors import customer_get
 from hanse.directory import errors
 from hanse.directory.models import ApiToken, Tenant, User
-from hanse.errors import NotFound
+from hanse.errors import InvalidInput, NotFound
 
 
 def principal_for(user: User) -> Principal:
@@ -128,8 +128,13 @@ def customer_users_page(
     match: Match | None = None,
 ) -> Page[User]:
     """A customer's users (or its deleted, still restorable ones), paged like every collection;
-    ``match``: only those whose display name or UPN starts with (or equals) a text, ignoring case."""
+    ``match``: only those whose display name or UPN starts with (or equals) a text, ignoring case,
+    or Partner Center's user state (``inactive``: the deleted ones)."""
     customer = customer_get(principal=principal, customer_id=customer_id, action=Action.CUSTOMER_USER_MANAGE)
+    if match is not None and match.field == "state":
+        if match.value.lower() not in ("active", "inactive"):
+            raise InvalidInput(errors.USER_STATE_INVALID, state=match.value[:20])
+        deleted, match = match.value.lower() == "inactive", None
     qs = scoped(User.objects.select_related("tenant"), principal, Action.CUSTOMER_USER_MANAGE).filter(
         tenant__customer=customer, deleted_at__isnull=not deleted
     )

@@ -53,8 +53,14 @@ def _user_snapshot(user: User, roles: list[str] | None = None) -> dict[str, obje
 
 
 def _partner_id(tenant: Tenant) -> uuid.UUID | None:
-    account = getattr(tenant, "partner_account", None) if tenant.kind == Tenant.Kind.PARTNER else None
-    return account.id if account else None
+    """The partner whose audit log shows a change in ``tenant``: its own, or its customer's."""
+    if tenant.kind == Tenant.Kind.PARTNER:
+        account = getattr(tenant, "partner_account", None)
+        return account.id if account else None
+    if tenant.kind == Tenant.Kind.CUSTOMER:
+        customer = getattr(tenant, "customer", None)
+        return customer.partner_id if customer else None
+    return None
 
 
 def _audit_user(
@@ -120,7 +126,8 @@ def generate_password() -> str:
     return secrets.token_urlsafe(15)
 
 
-def _check_password(password: str, user: User) -> None:
+def check_password(password: str, user: User) -> None:
+    """The instance's password policy: a 400 naming every reason a password falls short."""
     try:
         validate_password(password, user)
     except ValidationError as e:
@@ -175,7 +182,7 @@ def user_create(
     )
     generated = password is None
     password = password if password is not None else generate_password()
-    _check_password(password, user)
+    check_password(password, user)
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -196,7 +203,7 @@ def user_change_password(*, actor: Principal, user: User, current: str | None, n
     user = User.objects.select_for_update().get(pk=user.pk)
     if current is not None and not user.check_password(current):
         raise InvalidInput(errors.PASSWORD_WRONG)
-    _check_password(new, user)
+    check_password(new, user)
     if user.check_password(new):
         raise InvalidInput(errors.PASSWORD_WEAK, reasons=str(_same_password_message()))
     before = _user_snapshot(user)

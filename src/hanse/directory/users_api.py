@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from hanse.api.filters import partner_center_filter
-from hanse.api.paging import collection
+from hanse.api.paging import CONTINUATION, SEEK, SIZE, collection
 from hanse.api.schemas import Attributes, Body, CollectionLinks, ErrorBody
 from hanse.catalog.models import Offer, sku_guid
 from hanse.catalog.selectors import offer_ids, offers_by_id
@@ -52,24 +52,37 @@ class UserIn(Body):
 
 
 class UserPatch(Body):
+    """Partner Center's user update, password reset (``passwordProfile``) and restore (``state:
+    active``), in any combination: one request, applied all or nothing."""
+
     displayName: str | None = Field(None, min_length=1, max_length=200, pattern=NOT_BLANK)
+    firstName: str | None = Field(None, max_length=64, pattern=NO_NUL)
+    lastName: str | None = Field(None, max_length=64, pattern=NO_NUL)
     usageLocation: MarketCode | None = None
+    state: Literal["active"] | None = None  # inactive: DELETE the user
+    passwordProfile: PasswordProfileIn | None = None
+    attributes: ObjectTypeIn | None = None
 
 
 class UserOut(Schema):
+    """Partner Center's CustomerUser: ``state`` is ``inactive`` once deleted (restorable until
+    ``softDeletionTime`` + 30 days); ``accountEnabled`` (Hanse's) is whether it may sign in."""
+
     id: uuid.UUID
     userPrincipalName: str
     firstName: str | None = None
     lastName: str | None = None
     displayName: str
     usageLocation: str | None
-    state: str
+    userDomainType: Literal["none"] = "none"
+    state: Literal["active", "inactive"]
     softDeletionTime: datetime | None = None
+    lastDirectorySyncTime: datetime | None = None  # no directory sync in Hanse
+    accountEnabled: bool
     attributes: Attributes
 
     @staticmethod
     def of(u: User) -> UserOut:
-        state = "deleted" if u.deleted_at else ("active" if u.is_active else "inactive")
         return UserOut(
             id=u.id,
             userPrincipalName=u.upn,
@@ -77,8 +90,9 @@ class UserOut(Schema):
             lastName=u.last_name or None,
             displayName=u.display_name,
             usageLocation=u.usage_location or None,
-            state=state,
+            state="inactive" if u.deleted_at else "active",
             softDeletionTime=u.deleted_at,
+            accountEnabled=u.is_active and u.deleted_at is None,
             attributes=Attributes(objectType="CustomerUser"),
         )
 
@@ -89,9 +103,18 @@ class PasswordProfileOut(Schema):
 
 
 class CreatedUserOut(UserOut):
-    """Partner Center's answer to a create: the CustomerUser itself, with its passwordProfile."""
+    """Partner Center's answer to a create or a password reset: the CustomerUser itself, with its
+    passwordProfile."""
 
-    passwordProfile: PasswordProfileOut | None  # null on an idempotent replay
+    passwordProfile: PasswordProfileOut | None  # null on an idempotent replay, and on a plain update
+
+    @staticmethod
+    def of_user(u: User, *, password: str | None, given: bool) -> CreatedUserOut:
+        """``password``: one Hanse generated, shown this once; ``given``: the caller chose it."""
+        profile = None
+        if password is not None or given:
+            profile = PasswordProfileOut(forceChangePassword=u.must_change_password, password=password)
+        return CreatedUserOut(**UserOut.of(u).model_dump(), passwordProfile=profile)
 
 
 class PasswordOut(Schema):
@@ -214,7 +237,11 @@ class ImportOut(Schema):
         )
 
 
-USER_FILTER_FIELDS = {"DisplayName": "displayName", "UserPrincipalName": "userPrincipalName"}
+USER_FILTER_FIELDS = {
+    "DisplayName": ("displayName", "starts_with"),
+    "UserPrincipalName": ("userPrincipalName", "starts_with"),
+    "UserState": ("state", "equals"),  # Partner Center's list of deleted users: Inactive
+}
 
 
 def _users_endpoint(customer_id: uuid.UUID, rest: str = "") -> str:
@@ -229,30 +256,32 @@ def _users_endpoint(customer_id: uuid.UUID, rest: str = "") -> str:
 def list_users(
     request: HttpRequest,
     customer_id: uuid.UUID,
-    size: int = Query(100, ge=1, le=500),
+    size: int = SIZE,
     deleted: bool = False,
     filter: str | None = Query(
         None,
         max_length=1000,
         description='{"Field": "DisplayName" or "UserPrincipalName", "Value": "…",'
-        ' "Operator": "starts_with"}',
+        ' "Operator": "starts_with"}, or {"Field": "UserState", "Value": "Inactive",'
+        ' "Operator": "equals"} for the deleted ones',
     ),
-    continuation: str | None = Header(None, alias="MS-ContinuationToken"),
+    seekOperation: str | None = SEEK,
+    token: str | None = CONTINUATION,
 ) -> dict[str, Any]:
+    del seekOperation  # see paging.SEEK
     p = customer_users_page(
         principal=request.principal,
         customer_id=customer_id,
         size=size,
-        token=continuation,
+        token=token,
         deleted=deleted,
         match=partner_center_filter(filter, USER_FILTER_FIELDS),
     )
     extra = {"deleted": "true"} if deleted else {}
     if filter:
         extra["filter"] = filter
-    return collection(
-        p, [UserOut.of(u) for u in p.items], path=f"/v1/customers/{customer_id}/users", size=size, extra=extra
-    )
+    path = f"/v1/customers/{customer_id}/users"
+    return collection(p, [UserOut.of(u) for u in p.items], path=path, size=size, extra=extra, token=token)
 
 
 @router.post(
@@ -277,11 +306,8 @@ def create_user(request: HttpRequest, customer_id: uuid.UUID, body: UserIn) -> S
             last_name=body.lastName or "",
         ),
     )
-    shown = PasswordProfileOut(
-        forceChangePassword=created.user.must_change_password,
-        password=created.password if created.generated else None,
-    )
-    return Status(201, CreatedUserOut(**UserOut.of(created.user).model_dump(), passwordProfile=shown))
+    shown = created.password if created.generated else None
+    return Status(201, CreatedUserOut.of_user(created.user, password=shown, given=not created.generated))
 
 
 # Before /users/{user_id}: the router tries paths in order, and 'import' would match it.
@@ -315,19 +341,34 @@ def get_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -
 
 @router.patch(
     "/customers/{customer_id}/users/{user_id}",
-    response={200: UserOut, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody},
-    summary="Update a customer user's display name or usage location",
+    response={200: CreatedUserOut, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody},
+    summary="Update a customer user; passwordProfile resets its password, state active restores it",
 )
-def update_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID, body: UserPatch) -> UserOut:
+def update_user(
+    request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID, body: UserPatch
+) -> CreatedUserOut:
     ensure_partner_center("customer_users", endpoint=_users_endpoint(customer_id, f"/{user_id}"))
-    user = services.customer_user_update(
+    password = None
+    if body.passwordProfile is not None:
+        ensure_partner_center(
+            "password_reset", endpoint=_users_endpoint(customer_id, f"/{user_id}/resetPassword")
+        )
+        request.idempotency_redact = ("passwordProfile",)  # type: ignore[attr-defined]
+        p = body.passwordProfile
+        password = services.NewPassword(password=p.password, must_change=p.forceChangePassword)
+    updated = services.customer_user_update(
         actor=request.principal,
         customer_id=customer_id,
         user_id=user_id,
         display_name=body.displayName,
         usage_location=body.usageLocation,
+        first_name=body.firstName,
+        last_name=body.lastName,
+        restore=body.state == "active",
+        password=password,
     )
-    return UserOut.of(user)
+    given = password is not None and password.password is not None
+    return CreatedUserOut.of_user(updated.user, password=updated.password, given=given)
 
 
 @router.delete(
