@@ -229,7 +229,7 @@ def make_customer(db: None) -> Any:
             company_name=name or "Kunde GmbH",
             domain=domain or f"{_next('kunde')}.example",
             billing=billing(country),
-        )
+        ).customer
 
     return make
 

@@ -16,6 +16,7 @@ UPN_PATTERN = r"^[A-Za-z0-9._%+'-]{1,64}@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-
 # PostgreSQL cannot store U+0000 in text (SQLite can): every free-text input refuses it, so that
 # both databases answer the same 400 instead of one of them failing.
 NO_NUL = r"^[^\x00]*$"
+PHONE_PATTERN = r"^\+?[0-9][0-9 ()./-]{2,39}$"
 # White space in any of the dialects that read these patterns: Python (str.strip in the services),
 # Rust (pydantic) and ECMAScript (OpenAPI clients, schemathesis) disagree on U+001C-U+001F, U+0085
 # and U+FEFF, so those count as white space here.

@@ -19,6 +19,7 @@ from hanse.licensing.models import LicenceAssignment
 from tests.conftest import SYSTEM
 
 BASE = "/admin-center/api/v1.0"
+ADMIN_UPN = "admin@kunde.example"  # the customer's first Global admin, made with it
 TASKS = ("partner_users", "customer_users", "password_reset", "licences")
 USER_KEYS = {
     "@odata.type",
@@ -128,7 +129,8 @@ def test_list_pages_with_skiptoken_visiting_each_user_once(agent, customer):
             query = parse_qs(urlparse(url).query)
             assert query["$top"] == ["2"] and query["$skiptoken"][0]
         pages += 1
-    assert seen == ids and pages == 3
+    admin_id = str(User.objects.get(upn=ADMIN_UPN).id)
+    assert seen == [admin_id, *ids] and pages == 3
     assert "@odata.nextLink" not in agent.get(users_url(customer)).json()
 
 
@@ -171,7 +173,7 @@ def test_delete_lists_in_deleted_items_and_restores(agent, customer):
     assert assign(agent, customer, uid, add=["WORKPLACE-BASIC"]).status_code == 200
     assert agent.delete(users_url(customer, f"/{uid}")).status_code == 204
     assert not LicenceAssignment.objects.exists()  # the seat is freed at once
-    assert agent.get(users_url(customer)).json()["value"] == []
+    assert [u["userPrincipalName"] for u in agent.get(users_url(customer)).json()["value"]] == [ADMIN_UPN]
     assert_graph_error(agent.get(users_url(customer, f"/{uid}")), 404, "Request_ResourceNotFound", 2019)
     deleted = agent.get(f"{BASE}/customers/{customer.id}/directory/deletedItems/microsoft.graph.user").json()
     assert deleted["@odata.context"].endswith("$metadata#directoryObjects/microsoft.graph.user")
@@ -208,7 +210,10 @@ def test_assign_license_and_subscribed_skus(agent, customer):
     r = assign(agent, customer, uid, remove=[guid["MAIL-PLAN-1"]])
     assert [x["skuId"] for x in r.json()["assignedLicenses"]] == [guid["WORKPLACE-BASIC"]]
     listed = agent.get(users_url(customer)).json()["value"]
-    assert listed[0]["assignedLicenses"] == [{"skuId": guid["WORKPLACE-BASIC"], "disabledPlans": []}]
+    assert [(u["userPrincipalName"], u["assignedLicenses"]) for u in listed] == [
+        (ADMIN_UPN, []),
+        ("anna@kunde.example", [{"skuId": guid["WORKPLACE-BASIC"], "disabledPlans": []}]),
+    ]
     unknown = assert_graph_error(
         assign(agent, customer, uid, add=["00000000-0000-4000-8000-000000000000"]), 400, "Request_BadRequest"
     )
@@ -322,7 +327,7 @@ def test_another_partners_customer_is_404(customer, make_partner, make_user, api
     assert_graph_error(
         stranger.get(f"{BASE}/customers/{customer.id}/subscribedSkus"), 404, "Request_ResourceNotFound"
     )
-    assert not User.objects.filter(tenant=customer.tenant).exists()
+    assert list(User.objects.filter(tenant=customer.tenant).values_list("upn", flat=True)) == [ADMIN_UPN]
 
 
 def test_sales_agent_is_403(customer, partner, make_user, api_for):
@@ -403,7 +408,7 @@ def test_idempotent_post_retry(agent, customer):
     assert again["MS-Idempotent-Replay"] == "true"
     assert again.json()["id"] == first.json()["id"]
     assert again.json()["passwordProfile"] is None  # the secret is shown once
-    assert User.objects.filter(tenant=customer.tenant).count() == 1
+    assert User.objects.filter(tenant=customer.tenant).exclude(upn=ADMIN_UPN).count() == 1
     # A different request with the same id is refused, in Graph's shape.
     clash = agent.post_json(users_url(customer, f"/{first.json()['id']}/resetPassword"), {}, headers=headers)
     assert_graph_error(clash, 422, "Request_UnprocessableEntity", 1031)
@@ -501,7 +506,7 @@ def test_create_takes_graphs_sample_body_with_its_password(agent, customer):
 def test_a_wrong_odata_type_is_refused(agent, customer):
     r = new_user(agent, customer, **{"@odata.type": "#microsoft.graph.group"})
     assert_graph_error(r, 400, "Request_BadRequest", 1001)
-    assert not User.objects.filter(tenant=customer.tenant).exists()
+    assert list(User.objects.filter(tenant=customer.tenant).values_list("upn", flat=True)) == [ADMIN_UPN]
     uid = new_user(agent, customer).json()["id"]
     r = patch(
         agent, users_url(customer, f"/{uid}"), {"@odata.type": "#microsoft.graph.user", "displayName": "B"}
@@ -535,6 +540,7 @@ def test_a_customer_admin_has_tenant_rooted_paths(customer, make_user, api_for, 
     assert created.status_code == 201, created.content
     listed = own.get(f"{BASE}/users").json()["value"]
     assert {u["userPrincipalName"] for u in listed} == {
+        ADMIN_UPN,
         f"it@{customer.tenant.domain}",
         f"dora@{customer.tenant.domain}",
     }

@@ -12,7 +12,7 @@ from hanse.audit.models import AuditRecord
 from hanse.commerce.models import Subscription
 from hanse.customers.models import Customer
 from hanse.customers.services import customer_update_billing
-from hanse.directory.models import Tenant
+from hanse.directory.models import Tenant, User
 from tests.conftest import billing
 from tests.customers.web import customers, order, seller, signed_in, text
 
@@ -161,10 +161,17 @@ def test_new_customer_form_offers_the_markets_sorted_by_localized_name(login):
     assert german.index("AT") < german.index("PL") and german[-1] == "CY"
 
 
-def test_create_customer_redirects_to_its_detail(login, partner):
+def test_create_customer_shows_its_first_admin_once_and_links_its_detail(login, partner):
     r = login().post(NEW, new_customer())
     c = Customer.objects.get(tenant__domain="neu-kunde.example")
-    assert r.status_code == 302 and r.url == f"/customers/{c.id}/"
+    page = text(r)
+    assert r.status_code == 201 and r["Cache-Control"] == "no-store"
+    assert f'href="/customers/{c.id}/"' in page and 'data-testid="open-customer"' in page
+    admin = User.objects.get(tenant=c.tenant)
+    assert admin.upn == "admin@neu-kunde.example" and admin.must_change_password
+    assert list(admin.role_assignments.values_list("role", flat=True)) == ["customer_global_admin"]
+    shown = re.search(r'data-testid="admin-password">([^<]+)<', page)
+    assert shown is not None and admin.check_password(shown.group(1))
     assert c.partner_id == partner.account.id
     assert (c.first_name, c.country, c.city, c.language, c.culture) == (
         "Erika",

@@ -36,7 +36,7 @@ def customers(actor: Principal, n: int, *, prefix: str = "Firma", country: str =
             company_name=f"{prefix} {i:02d}",
             domain=f"{prefix.lower()}-{i:02d}.example",
             billing=billing(country),
-        )
+        ).customer
         for i in range(n)
     ]
 

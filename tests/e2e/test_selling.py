@@ -228,9 +228,16 @@ def test_partner_enrols_is_activated_and_sells(
     expect(create).to_have_text(t("Create customer", lang))
     create.click()
     page.wait_for_load_state()
+    # The tenant's first Global admin, with a password shown this once; then the customer.
+    created = page.get_by_test_id("customer-created")
+    expect(created.locator("h1")).to_have_text(
+        t("The customer %(name)s was created.", lang) % {"name": customer_name}
+    )
+    expect(page.get_by_test_id("admin-upn")).to_have_text(f"admin@kunde-{lang}.example")
+    expect(page.get_by_test_id("admin-password")).to_have_text(re.compile(r"^\S{16,}$"))
+    page.get_by_test_id("open-customer").click()
     expect(page).to_have_url(urls(rf"/customers/{UUID}/"))
     detail_url = page.url
-    expect(messages).to_have_text(t("The customer %(name)s was created.", lang) % {"name": customer_name})
     expect(page.get_by_test_id("customer-name")).to_have_text(customer_name)
     expect(page.get_by_test_id("billing-profile")).to_contain_text(t("Austria", lang))
     expect(page.get_by_test_id("subscriptions")).to_contain_text(t("No subscriptions yet.", lang))

@@ -22,6 +22,8 @@ from hanse.licensing.models import LicenceAssignment
 from tests.api.test_conventions import assert_error
 from tests.conftest import SYSTEM
 
+ADMIN_UPN = "admin@kunde.example"  # the customer's first Global admin, made with it
+
 
 @pytest.fixture
 def customer(partner, make_customer, offers):
@@ -116,7 +118,7 @@ def test_list_get_update(agent, customer):
         seen += [u["id"] for u in page["items"]]
         nxt = page["links"].get("next")
         url, headers = (nxt["uri"], {h["key"]: h["value"] for h in nxt["headers"]}) if nxt else (None, {})
-    assert seen == ids
+    assert seen == [str(User.objects.get(upn=ADMIN_UPN).id), *ids]
     r = agent.patch(
         f"/v1/customers/{customer.id}/users/{ids[0]}",
         data=json.dumps({"displayName": "Anna B", "usageLocation": "AT"}),
@@ -221,7 +223,8 @@ def test_delete_restore_and_purge(agent, customer):
     assert licences(agent, customer, uid, add=["WORKPLACE-BASIC"]).status_code == 201
     assert agent.delete(f"/v1/customers/{customer.id}/users/{uid}").status_code == 204
     assert not LicenceAssignment.objects.exists()  # the seat is freed at once
-    assert agent.get(f"/v1/customers/{customer.id}/users").json()["totalCount"] == 0
+    listed = agent.get(f"/v1/customers/{customer.id}/users").json()
+    assert listed["totalCount"] == 1 and [u["userPrincipalName"] for u in listed["items"]] == [ADMIN_UPN]
     deleted = agent.get(f"/v1/customers/{customer.id}/users?deleted=true").json()
     assert [u["id"] for u in deleted["items"]] == [uid] and deleted["items"][0]["state"] == "inactive"
     assert agent.post_json(f"/v1/customers/{customer.id}/users/{uid}/restore", {}).json()["state"] == "active"
@@ -265,7 +268,7 @@ def test_csv_import_reports_each_row(agent, customer):
     refused = {row["line"]: row["reason"] for row in body["refused"]}
     assert set(refused) == {3, 5, 6}
     assert "@kunde.example" in refused[3] and "taken" in refused[5] and "US" in refused[6]
-    assert User.objects.filter(tenant=customer.tenant).count() == 2
+    assert User.objects.filter(tenant=customer.tenant).exclude(upn=ADMIN_UPN).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -417,9 +420,9 @@ def test_admin_center_routing_refuses_partner_writes_and_keeps_reads(agent, cust
     assert_error(agent.post_json(f"/v1/customers/{customer.id}/users/{uid}/resetpassword", {}), 403, 2024)
     assert_error(licences(agent, customer, uid, add=["WORKPLACE-BASIC"]), 403, 2024)
     assert_error(agent.delete(f"/v1/customers/{customer.id}/users/{uid}"), 403, 2024)
-    assert agent.get(f"/v1/customers/{customer.id}/users").json()["totalCount"] == 1
+    assert agent.get(f"/v1/customers/{customer.id}/users").json()["totalCount"] == 2  # and the admin
     assert agent.get(f"/v1/customers/{customer.id}/subscribedskus").status_code == 200
-    assert User.objects.filter(tenant=customer.tenant, deleted_at__isnull=True).count() == 1
+    assert User.objects.filter(tenant=customer.tenant, deleted_at__isnull=True).count() == 2
 
 
 @pytest.mark.django_db(transaction=True)
@@ -503,7 +506,7 @@ def test_schema_errors_name_each_field_in_the_callers_language(agent, customer, 
         )
         error = assert_error(r, 400, 1001)
         assert {d["field"]: d["message"] for d in error["data"]} == {k: v[i] for k, v in expected.items()}
-    assert not User.objects.filter(tenant=customer.tenant).exists()
+    assert list(User.objects.filter(tenant=customer.tenant).values_list("upn", flat=True)) == [ADMIN_UPN]
 
 
 def test_patch_with_state_active_restores_and_the_user_state_filter_lists_the_deleted(agent, customer):
@@ -514,7 +517,8 @@ def test_patch_with_state_active_restores_and_the_user_state_filter_lists_the_de
     assert [(u["id"], u["state"]) for u in listed["items"]] == [(uid, "inactive")]
     assert listed["items"][0]["softDeletionTime"] is not None
     active = json.dumps({"Field": "UserState", "Value": "Active", "Operator": "equals"})
-    assert agent.get(f"/v1/customers/{customer.id}/users", {"filter": active}).json()["totalCount"] == 0
+    still = agent.get(f"/v1/customers/{customer.id}/users", {"filter": active}).json()
+    assert still["totalCount"] == 1 and [u["userPrincipalName"] for u in still["items"]] == [ADMIN_UPN]
     bad = json.dumps({"Field": "UserState", "Value": "deleted", "Operator": "equals"})
     assert_error(agent.get(f"/v1/customers/{customer.id}/users", {"filter": bad}), 400, 2026)
     # A deleted user cannot be changed without being restored, and a failed restore restores nothing.

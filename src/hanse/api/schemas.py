@@ -41,6 +41,12 @@ class Body(Schema):
         return out
 
 
+class ObjectTypeIn(Body):
+    """The ``attributes`` Partner Center's documented bodies carry: read, and otherwise unused."""
+
+    objectType: str = Field(..., max_length=64, pattern=r"^[^\x00]*$")
+
+
 class Attributes(Schema):
     objectType: str
     etag: str | None = None

@@ -22,6 +22,7 @@ PATTERNS: dict[str, Promise] = {
     v.NO_NUL: _("must not contain the NUL character (U+0000)"),
     v.UPN_PATTERN: _("must look like name@domain"),  # the e-mail pattern is the same
     v.DOMAIN_PATTERN: _("must be a domain name such as contoso.example"),
+    v.PHONE_PATTERN: _("must be a phone number: digits, spaces and + ( ) - . /"),
 }
 
 Message = Callable[[Mapping[str, Any]], str | None]
@@ -86,6 +87,8 @@ MESSAGES: dict[str, Message] = {
     "model_type": OBJECT,
     "model_attributes_type": OBJECT,
     "extra_forbidden": _fixed(_("is not a property this operation takes")),
+    "none_required": _fixed(_("is set by Hanse: send null or leave it out")),
+    "contact_name_missing": _fixed(_("give firstName and lastName, here or both in defaultAddress")),
     "duplicate_property": _with(
         _("the property %(name)s is given twice, in different cases"), "name", "name"
     ),

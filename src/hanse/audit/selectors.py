@@ -20,10 +20,11 @@ from hanse.customers.models import Customer
 from hanse.errors import InvalidInput
 
 
-def with_customer(qs: QuerySet[AuditRecord]) -> QuerySet[AuditRecord]:
+def with_customer(qs: QuerySet[AuditRecord], principal: Principal) -> QuerySet[AuditRecord]:
     """Each record with the customer whose tenant it is about (``customer_ref``, ``customer_name``:
     null for none), as Partner Center's records carry ``customerId`` and ``customerName``."""
-    of_tenant = Customer.objects.filter(tenant_id=OuterRef("tenant_id"))
+    customers = scoped(Customer.objects.all(), principal, Action.AUDIT_VIEW)
+    of_tenant = customers.filter(tenant_id=OuterRef("tenant_id"))
     return qs.annotate(
         customer_ref=Subquery(of_tenant.values("id")[:1]),
         customer_name=Subquery(of_tenant.values("company_name")[:1]),
@@ -46,7 +47,7 @@ def audit_page(
 ) -> Page[AuditRecord]:
     """``match``: Partner Center's filter on ``customerId`` (equals), ``customerName`` (contains)
     or ``resourceType`` (equals)."""
-    qs = with_customer(scoped(AuditRecord.objects.all(), principal, Action.AUDIT_VIEW))
+    qs = with_customer(scoped(AuditRecord.objects.all(), principal, Action.AUDIT_VIEW), principal)
     if start:
         qs = qs.filter(at__gte=start)
     if end:

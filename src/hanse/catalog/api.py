@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Schema
@@ -20,24 +21,44 @@ router = Router(tags=["Offers"])
 class ProductOut(Schema):
     id: str
     name: str
+    unit: Literal["Licenses"] = "Licenses"
+    attributes: Attributes
 
 
 class SkuOut(Schema):
+    """The offer's SKU: Partner Center's ``id``, ``productId`` and ``title``; ``guid`` is the id
+    that Graph and licence updates use, ``name`` Hanse's own name for ``title``."""
+
     id: str
+    productId: str
+    title: str
     name: str
+    guid: uuid.UUID
+    attributes: Attributes
 
 
 class OfferOut(Schema):
+    """Partner Center's Offer. ``billing`` is how it is charged (per licence: every Hanse offer
+    is seat-based), ``supportedBillingCycles`` how often; the price in the market's currency and
+    ``isSovereign`` are Hanse's."""
+
     id: str
     name: str
     description: str
     minimumQuantity: int
     maximumQuantity: int
-    isTrial: bool
-    billing: str
-    termDuration: str
-    isSovereign: bool
     country: str
+    isAddOn: bool = False
+    hasAddOns: bool = False
+    prerequisiteOffers: list[str] = []
+    isAvailableForPurchase: bool
+    isAutoRenewable: bool
+    isTrial: bool
+    billing: Literal["license", "usage"] = "license"
+    supportedBillingCycles: list[str]
+    termDuration: str
+    unitType: Literal["Licenses"] = "Licenses"
+    isSovereign: bool
     currencyCode: str
     unitPrice: Decimal
     product: ProductOut
@@ -53,15 +74,26 @@ class OfferOut(Schema):
             description=o.description,
             minimumQuantity=o.min_quantity,
             maximumQuantity=o.max_quantity,
+            country=m.country,
+            isAvailableForPurchase=o.is_available,
+            isAutoRenewable=not o.is_trial,  # a trial ends, or is converted by an order
             isTrial=o.is_trial,
-            billing=o.billing_cycle,
+            supportedBillingCycles=[o.billing_cycle],
             termDuration=o.term,
             isSovereign=o.is_sovereign,
-            country=m.country,
             currencyCode=m.currency,
             unitPrice=m.unit_price,
-            product=ProductOut(id=o.product_id, name=o.product_name),
-            sku=SkuOut(id=o.sku_id, name=o.sku_name),
+            product=ProductOut(
+                id=o.product_id, name=o.product_name, attributes=Attributes(objectType="Product")
+            ),
+            sku=SkuOut(
+                id=o.sku_id,
+                productId=o.product_id,
+                title=o.sku_name,
+                name=o.sku_name,
+                guid=o.guid,
+                attributes=Attributes(objectType="Sku"),
+            ),
             attributes=Attributes(objectType="Offer"),
         )
 

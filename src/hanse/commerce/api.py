@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Router, Schema, Status
+from pydantic import StrictBool, WithJsonSchema
 
-from hanse.api.schemas import Attributes, Body, ErrorBody
-from hanse.commerce import services
+from hanse.api.schemas import Attributes, Body, ErrorBody, ObjectTypeIn
+from hanse.commerce import errors, services
 from hanse.commerce.models import Order, Subscription
 from hanse.commerce.selectors import (
     order_get,
@@ -19,20 +20,32 @@ from hanse.commerce.selectors import (
     subscription_get,
     subscriptions_for_customer,
 )
-from hanse.validators import NOT_BLANK, SkuId
+from hanse.errors import InvalidInput
+from hanse.validators import NO_NUL, NOT_BLANK, SkuId
 
 router = Router(tags=["Orders and subscriptions"])
+
+
+# Partner Center's documented order body sends what the service sets as null.
+Unset = Field(None, description="Set by Hanse: null or left out")
 
 
 class LineItemIn(Body):
     lineItemNumber: int | None = Field(None, ge=0, le=999)
     offerId: SkuId
+    subscriptionId: None = Unset
+    parentSubscriptionId: None = Unset
     quantity: int = Field(..., ge=1, le=100000)
     friendlyName: str = Field("", max_length=200, pattern=NOT_BLANK)
+    partnerIdOnRecord: None = Unset
+    links: None = Unset
 
 
 class OrderIn(Body):
+    referenceCustomerId: uuid.UUID | None = Field(None, description="If given, the customer of the path")
     lineItems: list[LineItemIn] = Field(..., min_length=1, max_length=services.MAX_LINES)
+    creationDate: None = Unset
+    attributes: ObjectTypeIn | None = None
 
 
 class LineItemOut(Schema):
@@ -84,11 +97,15 @@ class SubscriptionOut(Schema):
     status: str
     autoRenewEnabled: bool
     isTrial: bool
+    hasPurchasableAddons: bool = False  # Hanse's catalogue has no add-ons
+    billingType: Literal["license", "usage"] = "license"
     billingCycle: str
+    contractType: Literal["subscription"] = "subscription"
     termDuration: str
     unitPrice: Decimal
     currencyCode: str
     creationDate: datetime
+    effectiveStartDate: datetime
     orderId: uuid.UUID
     attributes: Attributes
 
@@ -108,16 +125,68 @@ class SubscriptionOut(Schema):
             unitPrice=s.unit_price,
             currencyCode=s.currency,
             creationDate=s.created_at,
+            effectiveStartDate=s.created_at,
             orderId=s.order_id,
             attributes=Attributes(objectType="Subscription", etag=s.etag),
         )
 
 
+# As the output writes it: a decimal in a string ("5.60").
+PriceIn = Annotated[Decimal, WithJsonSchema({"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,4})?$"})]
+
+
+class SubscriptionAttributesIn(Body):
+    objectType: str | None = Field(None, max_length=64, pattern=NO_NUL)
+    etag: str | None = Field(None, max_length=64, pattern=NO_NUL, description="As If-Match")
+
+
 class SubscriptionPatch(Body):
+    """What may change, and, as Partner Center's clients send the subscription they read back
+    whole, the fields that may not: each must be the value read, or is refused (7012, 409:
+    it conflicts with the subscription as it is)."""
+
     quantity: int | None = Field(None, ge=1, le=100000)
     friendlyName: str | None = Field(None, min_length=1, max_length=200, pattern=NOT_BLANK)
     status: Literal["active", "suspended", "deleted"] | None = None
     autoRenewEnabled: bool | None = None
+    attributes: SubscriptionAttributesIn | None = None
+    id: uuid.UUID | None = None
+    offerId: str | None = Field(None, max_length=64, pattern=NO_NUL)
+    offerName: str | None = Field(None, max_length=200, pattern=NO_NUL)
+    unitType: Literal["Licenses"] | None = None
+    isTrial: StrictBool | None = None
+    hasPurchasableAddons: Literal[False] | None = None
+    billingType: Literal["license"] | None = None
+    contractType: Literal["subscription"] | None = None
+    billingCycle: str | None = Field(None, max_length=16, pattern=NO_NUL)
+    termDuration: str | None = Field(None, max_length=8, pattern=NO_NUL)
+    unitPrice: PriceIn | None = None
+    currencyCode: str | None = Field(None, max_length=3, pattern=NO_NUL)
+    creationDate: datetime | None = None
+    effectiveStartDate: datetime | None = None
+    orderId: uuid.UUID | None = None
+
+    # Their model attributes: the service compares what was read with what is stored.
+    READ_ONLY: ClassVar[dict[str, str]] = {
+        "id": "id",
+        "offerId": "offer_id",
+        "offerName": "offer.name",
+        "isTrial": "is_trial",
+        "billingCycle": "billing_cycle",
+        "termDuration": "term",
+        "unitPrice": "unit_price",
+        "currencyCode": "currency",
+        "creationDate": "created_at",
+        "effectiveStartDate": "created_at",
+        "orderId": "order_id",
+    }
+
+    def unchanged(self) -> dict[str, tuple[str, object]]:
+        return {
+            name: (path, getattr(self, name))
+            for name, path in self.READ_ONLY.items()
+            if getattr(self, name) is not None
+        }
 
 
 class OrderCollectionOut(Schema):
@@ -142,6 +211,8 @@ def _collection(items: list[Any]) -> dict[str, Any]:
     summary="Place an order: all of its subscriptions are created, or none",
 )
 def create_order(request: HttpRequest, customer_id: uuid.UUID, body: OrderIn) -> Status[OrderOut]:
+    if body.referenceCustomerId not in (None, customer_id):
+        raise InvalidInput(errors.CUSTOMER_MISMATCH)
     lines = [
         services.LineItem(
             offer_id=li.offerId, quantity=li.quantity, friendly_name=li.friendlyName, number=li.lineItemNumber
@@ -222,13 +293,16 @@ def update_subscription(
         friendly_name=body.friendlyName,
         status=body.status,
         auto_renew=body.autoRenewEnabled,
+        unchanged=body.unchanged(),
     )
+
     sub = services.subscription_update(
         actor=request.principal,
         customer_id=customer_id,
         subscription_id=subscription_id,
         change=change,
         if_match=if_match,
+        etag=body.attributes.etag if body.attributes else None,
     )
     response["ETag"] = sub.etag
     return SubscriptionOut.of(sub)

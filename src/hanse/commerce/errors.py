@@ -21,3 +21,9 @@ ORDER_NOT_FOUND = ErrorSpec(7008, 404, _("The order was not found."))
 DUPLICATE_LINE = ErrorSpec(7009, 400, _("Line item numbers must be unique; %(number)s appears twice."))
 TRIAL_ALREADY_USED = ErrorSpec(7010, 409, _("The customer already has a trial of %(offer)s."))
 FRIENDLY_NAME_EMPTY = ErrorSpec(7011, 400, _("A friendly name cannot be empty."))
+READ_ONLY_CHANGED = ErrorSpec(
+    7012, 409, _("%(field)s cannot be changed: send the value you read, or leave it out.")
+)
+CUSTOMER_MISMATCH = ErrorSpec(
+    7013, 400, _("referenceCustomerId must be the customer in the request's path, or left out.")
+)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from operator import attrgetter
 
 from django.db import transaction
 
@@ -133,6 +136,16 @@ class SubscriptionChange:
     friendly_name: str | None = None
     status: str | None = None
     auto_renew: bool | None = None
+    # What the caller read of the fields it cannot change (Partner Center's clients send the
+    # whole subscription back): name shown in the error -> (attribute path, value read).
+    unchanged: Mapping[str, tuple[str, object]] = field(default_factory=dict)
+
+
+def _same(stored: object, read: object) -> bool:
+    if isinstance(stored, datetime) and isinstance(read, datetime):
+        # The API writes times to the millisecond, as Django's JSON encoder does.
+        return stored.replace(microsecond=stored.microsecond // 1000 * 1000) == read
+    return stored == read
 
 
 @transaction.atomic
@@ -143,7 +156,10 @@ def subscription_update(
     subscription_id: uuid.UUID,
     change: SubscriptionChange,
     if_match: str | None,
+    etag: str | None = None,
 ) -> Subscription:
+    """``if_match`` (the header) and ``etag`` (Partner Center's ``attributes.etag`` in the body):
+    each one given must name the current version."""
     sub = (
         scoped(Subscription.objects.select_for_update(), actor, Action.SUBSCRIPTION_MANAGE)
         .select_related("offer", "customer")
@@ -152,8 +168,12 @@ def subscription_update(
     )
     if sub is None:
         raise NotFound(errors.SUBSCRIPTION_NOT_FOUND)
-    if if_match is not None and if_match.strip() not in (sub.etag, sub.etag[2:], str(sub.version)):
-        raise DomainError(errors.ETAG_MISMATCH)
+    for tag in (if_match, etag):
+        if tag is not None and tag.strip() not in (sub.etag, sub.etag[2:], str(sub.version)):
+            raise DomainError(errors.ETAG_MISMATCH)
+    for name, (path, value) in change.unchanged.items():
+        if not _same(attrgetter(path)(sub), value):
+            raise Conflict(errors.READ_ONLY_CHANGED, field=name)
     if sub.status == S.DELETED:
         raise Conflict(errors.SUBSCRIPTION_CANCELLED)
     ensure_active(PartnerAccount.objects.get(id=sub.partner_id))

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
+from pydantic import ConfigDict, StrictBool, model_validator
+from pydantic_core import PydanticCustomError
 
 from hanse.api.filters import partner_center_filter
 from hanse.api.paging import CONTINUATION, SEEK, SIZE, collection
-from hanse.api.schemas import Attributes, Body, CollectionLinks, ErrorBody
+from hanse.api.schemas import Attributes, Body, CollectionLinks, ErrorBody, ObjectTypeIn
 from hanse.customers import services
 from hanse.customers.models import Customer
 from hanse.customers.selectors import customer_get, customer_page
-from hanse.validators import DOMAIN_PATTERN, EMAIL_PATTERN, NO_NUL, NOT_BLANK, MarketCode
+from hanse.validators import DOMAIN_PATTERN, EMAIL_PATTERN, NO_NUL, NOT_BLANK, PHONE_PATTERN, MarketCode
 
 router = Router(tags=["Customers"])
 
@@ -27,27 +29,74 @@ FILTER_FIELDS = {
 }
 
 
+# Partner Center's documented create body sends the ids and credentials that the service sets
+# as null; they are taken when null and refused otherwise, never silently dropped.
+Unset = Field(None, description="Set by Hanse: null or left out")
+
+NAME = {"max_length": 100, "pattern": NO_NUL}
+NAMED = {"firstName": {"type": "string"}, "lastName": {"type": "string"}}  # given, not null
+
+
 class AddressIn(Body):
     country: MarketCode = Field(..., description="ISO 3166-1 alpha-2 code of an EU-27 or EFTA country")
+    region: str | None = Field(None, **NAME)
     city: str = Field(..., min_length=1, max_length=100, pattern=NOT_BLANK)
-    postalCode: str = Field(..., min_length=1, max_length=20, pattern=NOT_BLANK)
+    state: str | None = Field(None, description="State, province or Land", **NAME)
     addressLine1: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
+    addressLine2: str | None = Field(None, max_length=200, pattern=NO_NUL)
+    addressLine3: str | None = Field(None, max_length=200, pattern=NO_NUL)
+    postalCode: str = Field(..., min_length=1, max_length=20, pattern=NOT_BLANK)
+    firstName: str | None = Field(None, min_length=1, max_length=100, pattern=NOT_BLANK)
+    lastName: str | None = Field(None, min_length=1, max_length=100, pattern=NOT_BLANK)
+    phoneNumber: str | None = Field(None, max_length=40, pattern=PHONE_PATTERN)
+    attributes: ObjectTypeIn | None = None
 
 
 class BillingProfileIn(Body):
-    firstName: str = Field(..., min_length=1, max_length=100, pattern=NOT_BLANK)
-    lastName: str = Field(..., min_length=1, max_length=100, pattern=NOT_BLANK)
+    """Partner Center's CustomerBillingProfile. The contact's name is given here or, as its
+    documented example does, in ``defaultAddress``: both parts in one of the two places."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["firstName", "lastName"], "properties": NAMED},
+                {
+                    "properties": {
+                        "defaultAddress": {"required": ["firstName", "lastName"], "properties": NAMED}
+                    }
+                },
+            ]
+        }
+    )
+
+    id: None = Unset
+    firstName: str | None = Field(None, min_length=1, max_length=100, pattern=NOT_BLANK)
+    lastName: str | None = Field(None, min_length=1, max_length=100, pattern=NOT_BLANK)
     email: str = Field(..., max_length=254, pattern=EMAIL_PATTERN)
     culture: str = Field("en-US", max_length=10, pattern=r"^[a-zA-Z]{2}(-[a-zA-Z]{2})?$")
     language: str = Field("en", max_length=5, pattern=r"^[a-zA-Z]{2}$")
-    companyName: str = Field("", max_length=200, pattern=NO_NUL)
+    companyName: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
     defaultAddress: AddressIn
+    attributes: ObjectTypeIn | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> BillingProfileIn:
+        a = self.defaultAddress
+        if None in (self.firstName, self.lastName) and None in (a.firstName, a.lastName):
+            raise PydanticCustomError("contact_name_missing", "firstName and lastName are missing")
+        return self
+
+    def _name(self) -> tuple[str, str]:
+        if self.firstName is not None and self.lastName is not None:
+            return self.firstName, self.lastName
+        return self.defaultAddress.firstName or "", self.defaultAddress.lastName or ""
 
     def profile(self) -> services.BillingProfile:
         a = self.defaultAddress
+        first_name, last_name = self._name()
         return services.BillingProfile(
-            first_name=self.firstName,
-            last_name=self.lastName,
+            first_name=first_name,
+            last_name=last_name,
             email=self.email,
             culture=self.culture,
             language=self.language,
@@ -56,27 +105,60 @@ class BillingProfileIn(Body):
             city=a.city,
             postal_code=a.postalCode,
             address_line1=a.addressLine1,
+            address_line2=a.addressLine2 or "",
+            address_line3=a.addressLine3 or "",
+            region=a.region or "",
+            state=a.state or "",
+            phone_number=a.phoneNumber or "",
         )
 
 
 class CompanyProfileIn(Body):
+    tenantId: None = Unset
     domain: str = Field(..., max_length=253, pattern=DOMAIN_PATTERN)
-    companyName: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
+    companyName: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        pattern=NOT_BLANK,
+        description="Left out: the billing profile's companyName",
+    )
+    address: None = Unset
+    email: None = Unset
+    attributes: ObjectTypeIn | None = None
 
 
 class CustomerIn(Body):
+    """Partner Center's Customer, as its documentation sends it to create one."""
+
+    id: None = Unset
+    commerceId: None = Unset
     companyProfile: CompanyProfileIn
     billingProfile: BillingProfileIn
+    relationshipToPartner: Literal["none", "reseller"] | None = None  # Hanse's customers: reseller
+    allowDelegatedAccess: StrictBool | None = None
+    userCredentials: None = Unset
+    customDomains: None = Unset
+    attributes: ObjectTypeIn | None = None
 
 
 class AddressOut(Schema):
     country: str
+    region: str | None
     city: str
-    postalCode: str
+    state: str | None
     addressLine1: str
+    addressLine2: str | None
+    addressLine3: str | None
+    postalCode: str
+    firstName: str
+    lastName: str
+    phoneNumber: str | None
+    attributes: Attributes
 
 
 class BillingProfileOut(Schema):
+    id: uuid.UUID  # the customer's: one billing profile each
     firstName: str
     lastName: str
     email: str
@@ -94,16 +176,26 @@ class CompanyProfileOut(Schema):
     attributes: Attributes
 
 
+class UserCredentialsOut(Schema):
+    """The customer's first Global admin, in the response that created the customer only."""
+
+    userName: str
+    password: str  # generated, to change at first sign-in
+    attributes: Attributes
+
+
 class CustomerOut(Schema):
     id: uuid.UUID
     companyProfile: CompanyProfileOut
     billingProfile: BillingProfileOut
     relationshipToPartner: str
+    allowDelegatedAccess: bool = True  # the partner administers its customers' tenants
+    userCredentials: UserCredentialsOut | None = None  # null on an idempotent replay, and on reads
     creationDate: datetime
     attributes: Attributes
 
     @staticmethod
-    def of(c: Customer) -> CustomerOut:
+    def of(c: Customer, credentials: UserCredentialsOut | None = None) -> CustomerOut:
         return CustomerOut(
             id=c.id,
             companyProfile=CompanyProfileOut(
@@ -114,6 +206,7 @@ class CustomerOut(Schema):
             ),
             billingProfile=billing_out(c),
             relationshipToPartner=c.relationship,
+            userCredentials=credentials,
             creationDate=c.created_at,
             attributes=Attributes(objectType="Customer", etag=c.etag),
         )
@@ -121,6 +214,7 @@ class CustomerOut(Schema):
 
 def billing_out(c: Customer) -> BillingProfileOut:
     return BillingProfileOut(
+        id=c.id,
         firstName=c.first_name,
         lastName=c.last_name,
         email=c.email,
@@ -128,7 +222,18 @@ def billing_out(c: Customer) -> BillingProfileOut:
         language=c.language,
         companyName=c.billing_company_name,
         defaultAddress=AddressOut(
-            country=c.country, city=c.city, postalCode=c.postal_code, addressLine1=c.address_line1
+            country=c.country,
+            region=c.address_region or None,
+            city=c.city,
+            state=c.address_state or None,
+            addressLine1=c.address_line1,
+            addressLine2=c.address_line2 or None,
+            addressLine3=c.address_line3 or None,
+            postalCode=c.postal_code,
+            firstName=c.first_name,
+            lastName=c.last_name,
+            phoneNumber=c.phone_number or None,
+            attributes=Attributes(objectType="Address"),
         ),
         attributes=Attributes(objectType="CustomerBillingProfile", etag=c.etag),
     )
@@ -167,14 +272,20 @@ def list_customers(
     summary="Create a customer",
 )
 def create_customer(request: HttpRequest, body: CustomerIn, response: HttpResponse) -> Status[CustomerOut]:
-    c = services.customer_create(
+    request.idempotency_redact = ("userCredentials",)  # type: ignore[attr-defined]
+    created = services.customer_create(
         actor=request.principal,
-        company_name=body.companyProfile.companyName,
+        company_name=body.companyProfile.companyName or body.billingProfile.companyName,
         domain=body.companyProfile.domain,
         billing=body.billingProfile.profile(),
     )
-    _etag(response, c)
-    return Status(201, CustomerOut.of(c))
+    _etag(response, created.customer)
+    credentials = UserCredentialsOut(
+        userName=created.admin_upn,
+        password=created.admin_password,
+        attributes=Attributes(objectType="UserCredentials"),
+    )
+    return Status(201, CustomerOut.of(created.customer, credentials))
 
 
 @router.get("/customers/{customer_id}", response={200: CustomerOut, 404: ErrorBody}, summary="Get a customer")

@@ -36,6 +36,11 @@ class Customer(models.Model):
     city = models.CharField(_("city"), max_length=100, default="")
     postal_code = models.CharField(_("postal code"), max_length=20, default="")
     address_line1 = models.CharField(_("address"), max_length=200, default="")
+    address_line2 = models.CharField(_("address line 2"), max_length=200, default="")
+    address_line3 = models.CharField(_("address line 3"), max_length=200, default="")
+    address_region = models.CharField(_("region"), max_length=100, default="")
+    address_state = models.CharField(_("state or province"), max_length=100, default="")
+    phone_number = models.CharField(_("phone number"), max_length=40, default="")
     # Bumped on every change; the API's ETag, checked against If-Match.
     version = models.PositiveIntegerField(default=1)
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from hanse import clock
 from hanse.access.principal import Principal
-from hanse.access.roles import Action
+from hanse.access.roles import Action, Role
 from hanse.access.scope import require, scoped
 from hanse.audit import services as audit
 from hanse.catalog.markets import market_currency
@@ -39,6 +39,11 @@ class BillingProfile:
     company_name: str = ""
     culture: str = "en-US"
     language: str = "en"
+    address_line2: str = ""
+    address_line3: str = ""
+    region: str = ""
+    state: str = ""  # of the address: a state, province or Land
+    phone_number: str = ""
 
 
 def _snapshot(c: Customer) -> dict[str, object]:
@@ -57,6 +62,11 @@ def _snapshot(c: Customer) -> dict[str, object]:
             "city": c.city,
             "postalCode": c.postal_code,
             "addressLine1": c.address_line1,
+            "addressLine2": c.address_line2,
+            "addressLine3": c.address_line3,
+            "region": c.address_region,
+            "state": c.address_state,
+            "phoneNumber": c.phone_number,
         },
     }
 
@@ -82,6 +92,9 @@ def _apply_billing(c: Customer, b: BillingProfile) -> None:
     c.billing_company_name = b.company_name.strip() or c.company_name
     c.country, c.city = b.country.strip().upper(), b.city.strip()
     c.postal_code, c.address_line1 = b.postal_code.strip(), b.address_line1.strip()
+    c.address_line2, c.address_line3 = b.address_line2.strip(), b.address_line3.strip()
+    c.address_region, c.address_state = b.region.strip(), b.state.strip()
+    c.phone_number = b.phone_number.strip()
 
 
 def _customer_region(country: str, fallback: str) -> str:
@@ -89,8 +102,22 @@ def _customer_region(country: str, fallback: str) -> str:
     return next((r.id for r in instance().regions if r.country == country), fallback)
 
 
+@dataclass(frozen=True)
+class CreatedCustomer:
+    customer: Customer
+    admin_upn: str
+    admin_password: str  # generated, shown once; to change at first sign-in
+
+
+ADMIN_LOCALPART = "admin"
+
+
 @transaction.atomic
-def customer_create(*, actor: Principal, company_name: str, domain: str, billing: BillingProfile) -> Customer:
+def customer_create(
+    *, actor: Principal, company_name: str, domain: str, billing: BillingProfile
+) -> CreatedCustomer:
+    """A new customer with its tenant and, as in Partner Center, the tenant's first Global admin
+    (``admin@<domain>``), whose generated password is returned once."""
     require(actor, Action.CUSTOMER_CREATE)
     if not instance().accepts_new_customers:
         raise NotPermitted(errors.NEW_CUSTOMERS_CLOSED, instead=policy.instead())
@@ -99,7 +126,17 @@ def customer_create(*, actor: Principal, company_name: str, domain: str, billing
     name = (company_name or "").strip()
     if not name:
         raise InvalidInput(errors.FIELD_INVALID, field="companyName", reason=_("required"))
-    return _insert(actor, "customer.create", account, name, domain, billing, clock.now())
+    customer = _insert(actor, "customer.create", account, name, domain, billing, clock.now())
+    admin = directory.user_create(
+        actor=actor,
+        tenant=customer.tenant,
+        upn=f"{ADMIN_LOCALPART}@{customer.tenant.domain}",
+        display_name=f"{name} admin",
+        roles=[Role.CUSTOMER_GLOBAL_ADMIN],
+    )
+    admin.user.usage_location = customer.country  # where the customer's licences are used
+    admin.user.save(update_fields=["usage_location"])
+    return CreatedCustomer(customer=customer, admin_upn=admin.user.upn, admin_password=admin.password)
 
 
 @transaction.atomic

@@ -67,7 +67,7 @@ def customer_new(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                customer = customer_create(
+                created = customer_create(
                     actor=request.principal,  # type: ignore[attr-defined]
                     company_name=form.cleaned_data["company_name"],
                     domain=form.cleaned_data["domain"],
@@ -77,10 +77,16 @@ def customer_new(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, e.description)
                 status = e.status
             else:
-                messages.success(
-                    request, _("The customer %(name)s was created.") % {"name": customer.company_name}
-                )
-                return redirect("customers:detail", customer_id=customer.id)
+                # The tenant's first Global admin and its password, shown this once: not a redirect,
+                # which would have to carry the password, and never cached.
+                context = {
+                    "customer": created.customer,
+                    "admin_upn": created.admin_upn,
+                    "admin_password": created.admin_password,
+                }
+                response = render(request, "customers/created.html", context, status=201)
+                response["Cache-Control"] = "no-store"
+                return response
     # Closed to new customers: explain the refusal instead of offering a form the service refuses.
     return render(request, "customers/new.html", {"form": form, "closed": _closed()}, status=status)
 

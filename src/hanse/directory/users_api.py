@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from hanse.api.filters import partner_center_filter
 from hanse.api.paging import CONTINUATION, SEEK, SIZE, collection
-from hanse.api.schemas import Attributes, Body, CollectionLinks, ErrorBody
+from hanse.api.schemas import Attributes, Body, CollectionLinks, ErrorBody, ObjectTypeIn
 from hanse.catalog.models import Offer, sku_guid
 from hanse.catalog.selectors import offer_ids, offers_by_id
 from hanse.directory import customer_users as services
@@ -27,10 +27,6 @@ from hanse.licensing.selectors import licences_of, subscribed_skus
 from hanse.validators import NO_NUL, NOT_BLANK, UPN_PATTERN, MarketCode, SkuId
 
 router = Router(tags=["Customer users and licences"])
-
-
-class ObjectTypeIn(Body):
-    objectType: str = Field(..., max_length=64, pattern=NO_NUL)
 
 
 class PasswordProfileIn(Body):
