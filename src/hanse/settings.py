@@ -177,6 +177,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "hanse.web.throttle.normalised_username"
+AXES_CLIENT_IP_CALLABLE = "hanse.clientaddr.client_address"
 AXES_LOCKOUT_CALLABLE = "hanse.web.views.locked_out"
 AXES_VERBOSE = False
 

@@ -70,6 +70,18 @@ def test_markets_are_eu27_plus_efta():
     )
 
 
+def test_trusted_proxies_are_addresses_and_networks(tmp_path):
+    from ipaddress import ip_address
+
+    assert load_config(write(tmp_path, GOOD)).trusted_proxies == ()
+    text = GOOD.replace(
+        "[[peers]]", '[security]\ntrusted_proxies = ["127.0.0.1", "10.0.0.0/8", "fd00::/8"]\n\n[[peers]]'
+    )
+    proxies = load_config(write(tmp_path, text)).trusted_proxies
+    assert [str(p) for p in proxies] == ["127.0.0.1/32", "10.0.0.0/8", "fd00::/8"]
+    assert ip_address("10.200.0.1") in proxies[1] and ip_address("11.0.0.1") not in proxies[1]
+
+
 def test_postgres_url_is_kept(tmp_path):
     cfg = load_config(
         write(tmp_path, GOOD.replace("sqlite:///data/de.sqlite3", "postgresql://u:p@db:5432/hanse"))
@@ -96,6 +108,12 @@ def test_postgres_url_is_kept(tmp_path):
         ('country = "DE"\neuropean', 'country = "FR"\neuropean', "regions", "outside the data boundary"),
         ("[instance]", "[instance]\ncolour = 1", "instance.colour", "not a known setting"),
         ('name = "Frankfurt"\n', "", "regions[0].name", "is required"),
+        (
+            "[[peers]]",
+            '[security]\ntrusted_proxies = ["10.0.0.0/8", "proxy.example"]\n\n[[peers]]',
+            "security.trusted_proxies",
+            "'proxy.example' is not an IP address or network",
+        ),
     ],
 )
 def test_bad_config_names_file_key_and_problem(tmp_path, old, new, key, words):

@@ -139,6 +139,46 @@ def test_throttling_after_five_failures(partner, make_user, client):
     assert signin(Client(), other.upn).status_code == 302  # other accounts are unaffected
 
 
+def test_every_spelling_of_a_name_shares_one_lock(partner, make_user, client):
+    user = make_user(partner.tenant, Role.SALES_AGENT, upn=f"bf3@{partner.domain}")
+    spellings = [user.upn.upper(), user.upn.title(), f" {user.upn} ", user.upn.swapcase(), user.upn]
+    for spelling in spellings[:4]:
+        assert signin(client, spelling, "wrong-password-123").status_code == 200
+    assert signin(client, spellings[4], "wrong-password-123").status_code == 429  # the fifth locks
+    for spelling in (user.upn, user.upn.upper(), user.upn.capitalize()):
+        locked = signin(client, spelling)  # the right password, in any spelling
+        assert locked.status_code == 429 and b"locked-out" in locked.content
+
+
+def test_one_address_cannot_try_many_accounts(partner, make_user):
+    from hanse.web.throttle import ADDRESS_FAILURE_LIMIT
+
+    attacker, neighbour = Client(REMOTE_ADDR="192.0.2.7"), Client(REMOTE_ADDR="192.0.2.8")
+    for i in range(ADDRESS_FAILURE_LIMIT):
+        signin(attacker, f"guess{i}@{partner.domain}", "wrong-password-123")  # 1 try per account
+    fresh = make_user(partner.tenant, Role.SALES_AGENT)
+    assert signin(attacker, fresh.upn).status_code == 429  # not even a fresh account's right password
+    assert signin(neighbour, fresh.upn).status_code == 302  # another address is not affected
+
+
+def test_behind_a_trusted_proxy_each_client_is_its_own_address(partner, make_user, swap_instance):
+    from ipaddress import ip_network
+
+    swap_instance(trusted_proxies=(ip_network("10.0.0.0/8"),))
+    user = make_user(partner.tenant, Role.SALES_AGENT)
+    via_proxy = {"REMOTE_ADDR": "10.1.2.3"}
+    for _ in range(5):
+        signin(Client(), user.upn, "wrong-password-123", HTTP_X_FORWARDED_FOR="198.51.100.9", **via_proxy)
+    refused = signin(Client(), user.upn, HTTP_X_FORWARDED_FOR="198.51.100.9", **via_proxy)
+    assert refused.status_code == 429
+    # Another client behind the same proxy is not locked out with the first one...
+    other = Client()
+    assert signin(other, user.upn, HTTP_X_FORWARDED_FOR="203.0.113.5", **via_proxy).status_code == 302
+    # A client that writes its own X-Forwarded-For is not believed when it is not a proxy.
+    liar = Client(REMOTE_ADDR="198.51.100.9")
+    assert signin(liar, user.upn, HTTP_X_FORWARDED_FOR="203.0.113.77").status_code == 429
+
+
 def test_inactive_user_and_suspended_tenant_cannot_sign_in(partner, make_user, client):
     user = make_user(partner.tenant, Role.SALES_AGENT)
     user.is_active = False
@@ -181,3 +221,43 @@ def test_overview_shows_state_region_and_counts(partner, make_user, client, swap
     assert "Amsterdam (eu-west)" in page
     assert 'data-testid="user-count">2<' in page
     assert 'data-testid="customer-count">0<' in page
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "expected"),
+    [
+        ("198.51.100.9", "203.0.113.1", "198.51.100.9"),  # not a proxy: its header is ignored
+        ("10.1.2.3", "203.0.113.1", "203.0.113.1"),
+        ("10.1.2.3", "203.0.113.66, 203.0.113.1", "203.0.113.1"),  # the client wrote the first hop
+        ("10.1.2.3", "203.0.113.1, 10.9.9.9", "203.0.113.1"),  # two proxies in a row
+        ("10.1.2.3", "not-an-address", "10.1.2.3"),
+        ("10.1.2.3", "", "10.1.2.3"),
+    ],
+)
+def test_client_address_reads_x_forwarded_for_only_from_trusted_proxies(
+    swap_instance, remote, forwarded, expected
+):
+    from ipaddress import ip_network
+
+    from django.test import RequestFactory
+
+    from hanse.clientaddr import client_address
+
+    swap_instance(trusted_proxies=(ip_network("10.0.0.0/8"),))
+    request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_address(request) == expected
+
+
+def test_audit_records_the_client_behind_the_proxy(partner, make_user, api_for, swap_instance):
+    from ipaddress import ip_network
+
+    swap_instance(trusted_proxies=(ip_network("10.0.0.0/8"),))
+    client = api_for(make_user(partner.tenant, Role.GLOBAL_ADMIN))
+    r = client.post_json(
+        "/v1/tokens", {"label": "proxy"}, REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="203.0.113.5"
+    )
+    assert r.status_code == 201
+    assert (
+        AuditRecord.objects.get(action="token.issue", target_id=r.json()["id"]).client_address
+        == "203.0.113.5"
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -59,6 +60,8 @@ class InstanceConfig:
     secret_key: str = ""
     public_url: str = ""
     mfa_required_roles: tuple[str, ...] = ()
+    # Addresses of the TLS proxies in front of the instance: only their X-Forwarded-For is read.
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     rate_limit_per_minute: int = 500
     auto_activate_partners: bool = False
     markets: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -230,8 +233,14 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
         peers.append(Peer(id=p.text("id"), url=url.rstrip("/"), name=p.get("name", str, "")))
 
     sec = _Reader(source, top.get("security", dict, {}), "security")
-    sec.unknown({"mfa_required_roles"})
+    sec.unknown({"mfa_required_roles", "trusted_proxies"})
     mfa_roles = sec.get("mfa_required_roles", list, list(DEFAULT_MFA_ROLES))
+    proxies = []
+    for value in sec.get("trusted_proxies", list, []):
+        try:
+            proxies.append(ip_network(str(value), strict=False))
+        except ValueError:
+            raise sec.fail("trusted_proxies", f"{value!r} is not an IP address or network") from None
     api = _Reader(source, top.get("api", dict, {}), "api")
     api.unknown({"rate_limit_per_minute"})
     rate = api.get("rate_limit_per_minute", int, 500)
@@ -259,6 +268,7 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
         secret_key=inst.get("secret_key", str, ""),
         public_url=inst.get("public_url", str, "").rstrip("/"),
         mfa_required_roles=tuple(mfa_roles),
+        trusted_proxies=tuple(proxies),
         rate_limit_per_minute=rate,
         auto_activate_partners=partners.get("auto_activate", bool, False),
     )

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from hanse.access.guards import require_action
 from hanse.access.roles import Action
 from hanse.api import ratelimit
+from hanse.clientaddr import client_address
 from hanse.commerce.selectors import seats_by_offer
 from hanse.errors import DomainError
 from hanse.instance.current import instance
@@ -114,7 +115,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         # A public form that creates tenants: a few enrolments per address and hour, no more.
         verdict = ratelimit.hit(
-            f"enrol:{request.META.get('REMOTE_ADDR', '')}", limit=ENROLMENTS_PER_HOUR, window_seconds=3600
+            f"enrol:{client_address(request)}", limit=ENROLMENTS_PER_HOUR, window_seconds=3600
         )
         if not verdict.allowed:
             form.add_error(

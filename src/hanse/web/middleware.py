@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from hanse import context
+from hanse.clientaddr import client_address
 from hanse.directory.selectors import principal_for
 
 CSP = (
@@ -40,7 +41,7 @@ class RequestContextMiddleware:
         ctx = context.RequestContext(
             request_id=_clean_id(request.headers.get("MS-RequestId", "")) or str(uuid.uuid4()),
             correlation_id=_clean_id(request.headers.get("MS-CorrelationId", "")) or str(uuid.uuid4()),
-            client_address=request.META.get("REMOTE_ADDR", "")[:64],
+            client_address=client_address(request)[:64],
         )
         with context.bind(ctx):
             return self.get_response(request)

@@ -22,6 +22,7 @@ from hanse import clock
 from hanse.directory import services as directory
 from hanse.directory.models import User
 from hanse.errors import DomainError
+from hanse.web import throttle
 from hanse.web.forms import CodeForm, PasswordChangeForm, SignInForm
 from hanse.web.mfa import confirmed_device
 
@@ -39,6 +40,8 @@ def _next(request: HttpRequest) -> str:
 def signin(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_next(request))
+    if request.method == "POST" and throttle.address_locked(request):
+        return locked_out(request)
     form = SignInForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.user
