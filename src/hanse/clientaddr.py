@@ -41,4 +41,3 @@ def client_address(request: HttpRequest) -> str:
         if not _trusted(addr):
             return str(addr)
     return str(_parsed(chain[0])) if chain else remote
-

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from hanse.access.roles import Role
+from hanse.audit.models import AuditRecord
 from hanse.directory.models import ApiToken
 from hanse.directory.services import token_issue, token_revoke
 from tests.conftest import SYSTEM, ApiClient
@@ -44,6 +45,21 @@ def test_expired_and_revoked_tokens_are_401(admin, settings):
     fresh = token_issue(actor=SYSTEM, user=admin, ttl_seconds=60)
     token_revoke(actor=SYSTEM, token_id=fresh.record.id)
     assert_error(ApiClient(fresh.token).get("/v1/profiles/partner"), 401)
+
+
+def test_revoking_a_token_revokes_every_token_minted_with_it(admin):
+    parent = token_issue(actor=SYSTEM, user=admin, ttl_seconds=3600)
+    child = ApiClient(parent.token).post_json("/v1/tokens", {"label": "child"}).json()
+    grandchild = ApiClient(child["token"]).post_json("/v1/tokens", {"label": "grandchild"}).json()
+    sibling = token_issue(actor=SYSTEM, user=admin, ttl_seconds=3600)  # minted by nobody
+    for token in (child["token"], grandchild["token"], sibling.token):
+        assert ApiClient(token).get("/v1/profiles/partner").status_code == 200
+    assert ApiClient(sibling.token).delete(f"/v1/tokens/{parent.record.id}").status_code == 204
+    for token in (parent.token, child["token"], grandchild["token"]):
+        assert_error(ApiClient(token).get("/v1/profiles/partner"), 401)
+    assert ApiClient(sibling.token).get("/v1/profiles/partner").status_code == 200
+    revoked = AuditRecord.objects.filter(action="token.revoke").values_list("target_id", flat=True)
+    assert sorted(revoked) == sorted([str(parent.record.id), child["id"], grandchild["id"]])
 
 
 def test_inactive_user_token_is_401(admin, api_for):

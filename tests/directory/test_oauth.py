@@ -274,3 +274,18 @@ def test_tokens_are_stored_only_as_checksums(app, agent):
     refresh = RefreshToken.objects.get()
     assert refresh.token == ""
     assert refresh.token_checksum
+
+
+def test_an_api_token_minted_with_an_oauth_token_ends_when_that_is_revoked(app, agent):
+    access = access_token_for(app, agent.upn)
+    minted = ApiClient(access).post_json("/v1/tokens", {"label": "from oauth"})
+    assert minted.status_code == 201, minted.content
+    api_token = minted.json()["token"]
+    assert ApiClient(api_token).get("/v1/profiles/partner").status_code == 200
+    revoked = Client().post(
+        "/oauth/revoke_token/",
+        {"token": access, "client_id": app.client_id, "client_secret": CLIENT_SECRET},
+    )
+    assert revoked.status_code == 200, revoked.content
+    assert_401(ApiClient(access).get("/v1/profiles/partner"))
+    assert_401(ApiClient(api_token).get("/v1/profiles/partner"))

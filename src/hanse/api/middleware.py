@@ -204,7 +204,7 @@ class ApiMiddleware:
             if credential is not None:
                 request.principal = principal_for(credential.user)  # type: ignore[attr-defined]
                 request.api_user = credential.user  # type: ignore[attr-defined]
-                request.credential_expires_at = credential.expires_at  # type: ignore[attr-defined]
+                request.credential = credential  # type: ignore[attr-defined]
         principal = request.principal  # type: ignore[attr-defined]
         if principal is None or principal.tenant_id is None:
             return self.get_response(request)  # unauthenticated: the endpoint answers 401

@@ -59,15 +59,18 @@ class TokenListOut(Schema):
 )
 def issue_token(request: HttpRequest, body: TokenIn) -> Status[TokenOut]:
     # A token never outlives the credential that minted it (a one-hour OAuth token cannot mint
-    # a one-year API token: its lifetime is capped), and its secret is never kept for replays.
+    # a one-year API token: its lifetime is capped, and revoking the one revokes the other), and
+    # its secret is never kept for replays.
     request.idempotency_redact = ("token",)  # type: ignore[attr-defined]
-    remaining = int((request.credential_expires_at - clock.now()).total_seconds())  # type: ignore[attr-defined]
+    credential = request.credential  # type: ignore[attr-defined]
+    remaining = int((credential.expires_at - clock.now()).total_seconds())
     ttl = max(services.TOKEN_TTL_MIN, min(body.ttlSeconds or 3600, remaining))
     issued = services.token_issue(
         actor=request.principal,
         user=request.api_user,  # type: ignore[attr-defined]
         ttl_seconds=ttl,
         label=body.label,
+        minted_by=credential,
     )
     return Status(201, TokenOut.of(issued.record, issued.token))
 

@@ -118,6 +118,11 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     credentials_version = models.PositiveIntegerField(default=1)
+    # The credential that minted it: revoking that one revokes this one (and what it minted).
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    parent_oauth_checksum = models.CharField(max_length=64, blank=True)  # an OAuth access token's SHA-256
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user_id})"

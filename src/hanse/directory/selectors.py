@@ -47,6 +47,8 @@ def _usable(user: User) -> bool:
 class Credential:
     user: User
     expires_at: datetime
+    api_token_id: UUID | None = None  # the Hanse API token presented, if it was one
+    oauth_checksum: str = ""  # else the OAuth access token's SHA-256
 
 
 def user_for_bearer(token: str) -> User | None:
@@ -68,11 +70,17 @@ def credential_for_bearer(token: str) -> Credential | None:
         )
         if rec is None or rec.credentials_version != rec.user.credentials_version or not _usable(rec.user):
             return None
-        return Credential(rec.user, rec.expires_at)
+        if (
+            rec.parent_oauth_checksum
+            and not AccessToken.objects.filter(token_checksum=rec.parent_oauth_checksum).exists()
+        ):
+            return None  # minted with an OAuth token that was revoked since
+        return Credential(rec.user, rec.expires_at, api_token_id=rec.id)
     # django-oauth-toolkit stores only the SHA-256 of its tokens (RFC 9700 storage).
+    checksum = hashlib.sha256(token.encode()).hexdigest()
     access = (
         AccessToken.objects.select_related("user__tenant")
-        .filter(token_checksum=hashlib.sha256(token.encode()).hexdigest(), expires__gt=now)
+        .filter(token_checksum=checksum, expires__gt=now)
         .first()
     )
     if (
@@ -82,7 +90,7 @@ def credential_for_bearer(token: str) -> Credential | None:
         or not access.allow_scopes(["partner"])
     ):
         return None
-    return Credential(access.user, access.expires)
+    return Credential(access.user, access.expires, oauth_checksum=checksum)
 
 
 def tenant_by_domain(domain: str) -> Tenant | None:

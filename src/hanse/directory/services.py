@@ -8,7 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -25,6 +25,9 @@ from hanse.directory.models import ApiToken, Tenant, User
 from hanse.errors import Conflict, InvalidInput, NotFound
 from hanse.instance.current import instance
 from hanse.validators import is_domain
+
+if TYPE_CHECKING:
+    from hanse.directory.selectors import Credential
 
 UPN_RE = re.compile(r"^[A-Za-z0-9._%+'-]{1,64}@([a-z0-9.-]+)$")
 
@@ -252,7 +255,15 @@ class IssuedToken:
 
 
 @transaction.atomic
-def token_issue(*, actor: Principal, user: User, ttl_seconds: int = 3600, label: str = "") -> IssuedToken:
+def token_issue(
+    *,
+    actor: Principal,
+    user: User,
+    ttl_seconds: int = 3600,
+    label: str = "",
+    minted_by: Credential | None = None,
+) -> IssuedToken:
+    """``minted_by``: the bearer credential of the request, whose revocation ends this token too."""
     if not TOKEN_TTL_MIN <= ttl_seconds <= TOKEN_TTL_MAX:
         raise InvalidInput(errors.TOKEN_TTL_INVALID, min=TOKEN_TTL_MIN, max=TOKEN_TTL_MAX)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -265,6 +276,8 @@ def token_issue(*, actor: Principal, user: User, ttl_seconds: int = 3600, label:
         created_at=now,
         expires_at=now + timedelta(seconds=ttl_seconds),
         credentials_version=user.credentials_version,
+        parent_id=minted_by.api_token_id if minted_by else None,
+        parent_oauth_checksum=minted_by.oauth_checksum if minted_by else "",
     )
     audit.record(
         actor=actor,
@@ -280,20 +293,35 @@ def token_issue(*, actor: Principal, user: User, ttl_seconds: int = 3600, label:
 
 @transaction.atomic
 def token_revoke(*, actor: Principal, token_id: uuid.UUID) -> ApiToken:
+    """The token and every token minted with it, and with those, down the line: a credential
+    never outlives the one it came from."""
     rec = ApiToken.objects.select_for_update().select_related("user__tenant").filter(id=token_id).first()
     if rec is None:
         raise NotFound(errors.TOKEN_NOT_FOUND)
-    if rec.revoked_at is None:
-        rec.revoked_at = clock.now()
-        rec.save(update_fields=["revoked_at"])
+    now = clock.now()
+    lineage, frontier = [rec], [rec.id]
+    while frontier:
+        children = list(
+            ApiToken.objects.select_for_update().select_related("user__tenant").filter(parent_id__in=frontier)
+        )
+        lineage += children
+        frontier = [c.id for c in children]
+    for token in lineage:
+        if token.revoked_at is not None:
+            continue
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
         audit.record(
             actor=actor,
             action="token.revoke",
             target_type="ApiToken",
-            target_id=rec.id,
-            partner_id=_partner_id(rec.user.tenant),
-            tenant_id=rec.user.tenant_id,
-            after={"prefix": rec.prefix},
+            target_id=token.id,
+            partner_id=_partner_id(token.user.tenant),
+            tenant_id=token.user.tenant_id,
+            after={
+                "prefix": token.prefix,
+                **({"mintedBy": str(token.parent_id)} if token is not rec else {}),
+            },
         )
     return rec
 
