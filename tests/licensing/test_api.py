@@ -400,11 +400,18 @@ def test_customer_admin_manages_only_its_own_tenant(
     assert_error(own.get(f"/v1/customers/{other.id}/users"), 404, 6001)
 
 
-@pytest.mark.parametrize("role", [Role.SALES_AGENT, Role.HELPDESK_AGENT, Role.BILLING_ADMIN])
+@pytest.mark.parametrize(
+    "role", [Role.SALES_AGENT, Role.HELPDESK_AGENT, Role.BILLING_ADMIN, Role.USER_MANAGEMENT_ADMIN]
+)
 def test_roles_without_user_management(role, partner, customer, make_user, api_for):
+    # The User management admin manages the partner's own users, not its customers', which it
+    # may not even view.
     client = api_for(make_user(partner.tenant, role))
     assert_error(new_user(client, customer), 403, 3001)
     assert_error(client.get(f"/v1/customers/{customer.id}/users"), 403, 3001)
+    assert_error(
+        client.post(f"/v1/customers/{customer.id}/users/import", b"", content_type="text/csv"), 403, 3001
+    )
 
 
 def test_admin_center_routing_refuses_partner_writes_and_keeps_reads(agent, customer, swap_instance):

@@ -60,12 +60,40 @@ def test_never_lose_the_last_active_global_admin(ga_client, admin, partner, make
     assert admin.role_assignments.get().role == "admin_agent"
 
 
-def test_user_management_admin_cannot_make_global_admins(partner, make_user, api_for):
+def test_user_management_admin_grants_only_the_roles_it_holds(partner, make_user, api_for):
     uma = api_for(make_user(partner.tenant, Role.USER_MANAGEMENT_ADMIN))
-    assert invite(uma, partner, "ok", ("sales_agent",)).status_code == 201
-    assert_error(invite(uma, partner, "boss", ("global_admin",)), 403, 3001)
+    assert invite(uma, partner, "ok", ("user_management_admin",)).status_code == 201
+    for roles in (("global_admin",), ("admin_agent",), ("user_management_admin", "sales_agent")):
+        # An Admin agent it invited would come with a password it saw: it could act as one.
+        refused = assert_error(invite(uma, partner, "boss", roles), 403, 2028)
+        assert "you do not hold" in refused["description"]
+    assert not User.objects.filter(upn=f"boss@{partner.domain}").exists()
     target = make_user(partner.tenant, Role.SALES_AGENT)
-    assert_error(patch(uma, target.id, {"roles": ["global_admin"]}), 403, 3001)
+    assert_error(patch(uma, target.id, {"roles": ["global_admin"]}), 403, 2028)
+    assert_error(patch(uma, target.id, {"roles": ["sales_agent", "admin_agent"]}), 403, 2028)
+    assert_error(patch(uma, target.id, {"roles": ["user_management_admin"]}), 403, 2028)  # takes sales away
+    assert [r.role for r in target.role_assignments.all()] == ["sales_agent"]
+
+
+def test_nobody_raises_their_own_roles(partner, make_user, api_for, admin):
+    me = make_user(partner.tenant, Role.USER_MANAGEMENT_ADMIN, Role.SALES_AGENT)
+    client = api_for(me)
+    assert_error(patch(client, me.id, {"roles": ["user_management_admin", "admin_agent"]}), 403, 2029)
+    assert sorted(r.role for r in me.role_assignments.all()) == ["sales_agent", "user_management_admin"]
+    # Giving up a role is no raise; nor is anything a Global admin does to itself, who may do all.
+    assert patch(client, me.id, {"roles": ["user_management_admin"]}).status_code == 200
+    assert patch(api_for(admin), admin.id, {"roles": ["global_admin", "billing_admin"]}).status_code == 200
+
+
+def test_only_a_global_admin_changes_or_deactivates_a_global_admin(partner, make_user, api_for, admin):
+    make_user(partner.tenant, Role.GLOBAL_ADMIN)  # not the last one: that rule is not what is tested
+    uma = api_for(make_user(partner.tenant, Role.USER_MANAGEMENT_ADMIN, Role.SALES_AGENT))
+    assert_error(patch(uma, admin.id, {"state": "inactive"}), 403, 2030)
+    assert_error(patch(uma, admin.id, {"roles": ["global_admin", "sales_agent"]}), 403, 2030)
+    admin.refresh_from_db()
+    assert admin.is_active and [r.role for r in admin.role_assignments.all()] == ["global_admin"]
+    other_ga = api_for(make_user(partner.tenant, Role.GLOBAL_ADMIN))
+    assert patch(other_ga, admin.id, {"state": "inactive"}).status_code == 200
 
 
 @pytest.mark.parametrize(

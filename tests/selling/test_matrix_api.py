@@ -1,6 +1,6 @@
 """The role matrix through the selling API: every partner role against every selling endpoint.
 
-Allowed or refused is read from access.MATRIX (itself checked against DESIGN §5 in
+Allowed or refused is read from access.MATRIX (itself checked against docs/roles.md in
 tests/access/test_matrix.py), so the API and the matrix cannot drift apart.
 """
 

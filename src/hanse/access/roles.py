@@ -1,4 +1,4 @@
-"""Roles, actions and the permission matrix (DESIGN §5), as data in one place.
+"""Roles, actions and the permission matrix (docs/roles.md), as data in one place.
 
 A view or endpoint declares the action it performs; ``MATRIX`` alone decides who may.
 """
@@ -95,7 +95,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
         A.MIGRATION_MANAGE,
         A.AUDIT_VIEW,
     },
-    Role.USER_MANAGEMENT_ADMIN: _PARTNER_BASE | {A.CUSTOMER_USER_MANAGE, A.PARTNER_USER_MANAGE},
+    # Partner Center's User management admin manages the partner's own users, not its customers'
+    # (that is customer management: the Admin agent's), so it never touches what it cannot see.
+    Role.USER_MANAGEMENT_ADMIN: _PARTNER_BASE | {A.PARTNER_USER_MANAGE},
     Role.ADMIN_AGENT: _PARTNER_BASE
     | {
         A.CUSTOMER_VIEW,
@@ -109,8 +111,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
     Role.SALES_AGENT: _PARTNER_BASE
     | {A.CUSTOMER_VIEW, A.CUSTOMER_CREATE, A.CUSTOMER_EDIT, A.SUBSCRIPTION_MANAGE, A.PRICING_VIEW},
     Role.BILLING_ADMIN: _PARTNER_BASE | {A.BILLING_MANAGE, A.PRICING_VIEW},
-    # Partner Center's helpdesk agent edits existing customers' profiles but does not create them.
-    Role.HELPDESK_AGENT: _PARTNER_BASE | {A.CUSTOMER_VIEW, A.CUSTOMER_EDIT},
+    # Partner Center's Helpdesk agent searches customers and handles their service requests: it
+    # reads, and changes neither profiles nor billing.
+    Role.HELPDESK_AGENT: _PARTNER_BASE | {A.CUSTOMER_VIEW},
     Role.CUSTOMER_GLOBAL_ADMIN: frozenset(
         {A.OWN_TENANT_ADMIN, A.CUSTOMER_USER_MANAGE, A.OPERATOR_ACCESS_DECIDE}
     ),

@@ -44,3 +44,12 @@ USER_STATE_INVALID = ErrorSpec(2026, 400, _("%(state)s is not a user state; use 
 USER_DELETED = ErrorSpec(
     2027, 409, _("The user is deleted: restore it first (state active), then change it.")
 )
+ROLE_NOT_HELD = ErrorSpec(
+    2028, 403, _("You can only grant or take away roles you hold yourself; you do not hold %(role)s.")
+)
+OWN_ROLES = ErrorSpec(
+    2029, 403, _("You cannot give yourself a role that lets you do more: ask another administrator.")
+)
+GLOBAL_ADMIN_PROTECTED = ErrorSpec(
+    2030, 403, _("Only a Global admin can change the roles of a Global admin or deactivate one.")
+)

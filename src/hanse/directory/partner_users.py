@@ -1,6 +1,8 @@
 """Every write to a partner's own users: invite, roles, deactivation.
 
-A partner never loses its last active Global admin, and only a Global admin makes or unmakes one.
+The rules of docs/roles.md, kept here and nowhere else: nobody grants or takes away a role they do
+not hold (a Global admin holds every one), nobody raises their own roles, only a Global admin
+changes or deactivates a Global admin, and a partner never loses its last active Global admin.
 """
 
 from __future__ import annotations
@@ -10,10 +12,9 @@ import uuid
 from django.db import transaction
 
 from hanse import clock
-from hanse.access import errors as access_errors
 from hanse.access.models import RoleAssignment
 from hanse.access.principal import Principal
-from hanse.access.roles import PARTNER_ROLES, Action, Role
+from hanse.access.roles import MATRIX, PARTNER_ROLES, Action, Role
 from hanse.access.scope import require, scoped
 from hanse.directory import errors
 from hanse.directory.models import Tenant, User
@@ -42,13 +43,29 @@ def _partner_user(actor: Principal, user_id: uuid.UUID) -> User:
     return user
 
 
-def _check_roles(actor: Principal, roles: list[Role], before: set[Role]) -> None:
+def _check_roles(actor: Principal, roles: list[Role], before: set[Role], *, target: uuid.UUID | None) -> None:
+    """``target``: the user whose roles change (None: one being invited)."""
     outside = [r for r in roles if r not in PARTNER_ROLES]
     if outside:
         raise InvalidInput(errors.ROLE_WRONG_TENANT, role=outside[0].value, kind=Tenant.Kind.PARTNER)
-    touches_ga = (Role.GLOBAL_ADMIN in roles) != (Role.GLOBAL_ADMIN in before)
-    if touches_ga and Role.GLOBAL_ADMIN not in actor.roles:
-        raise NotPermitted(access_errors.NOT_PERMITTED, action="global_admin.assign")
+    _check_may_manage(actor, before)
+    added = set(roles) - before
+    if target is not None and target == actor.user_id and _actions(set(roles)) - _actions(before):
+        raise NotPermitted(errors.OWN_ROLES)  # a Global admin already may do everything
+    if Role.GLOBAL_ADMIN in actor.roles:
+        return
+    for role in sorted(added | (before - set(roles))):
+        if role not in actor.roles:
+            raise NotPermitted(errors.ROLE_NOT_HELD, role=role.label)
+
+
+def _actions(roles: set[Role]) -> set[Action]:
+    return {action for role in roles for action in MATRIX[role]}
+
+
+def _check_may_manage(actor: Principal, roles: set[Role]) -> None:
+    if Role.GLOBAL_ADMIN in roles and Role.GLOBAL_ADMIN not in actor.roles:
+        raise NotPermitted(errors.GLOBAL_ADMIN_PROTECTED)
 
 
 def _ensure_another_global_admin(user: User) -> None:
@@ -70,7 +87,7 @@ def _ensure_another_global_admin(user: User) -> None:
 @transaction.atomic
 def partner_user_invite(*, actor: Principal, upn: str, display_name: str, roles: list[Role]) -> CreatedUser:
     tenant = _partner_tenant(actor)
-    _check_roles(actor, roles, set())
+    _check_roles(actor, roles, set(), target=None)
     return user_create(
         actor=actor, tenant=tenant, upn=upn, display_name=display_name, roles=roles, must_change_password=True
     )
@@ -81,7 +98,7 @@ def partner_user_set_roles(*, actor: Principal, user_id: uuid.UUID, roles: list[
     user = _partner_user(actor, user_id)
     before = {Role(r) for r in user.role_assignments.values_list("role", flat=True)}
     roles = list(dict.fromkeys(roles))
-    _check_roles(actor, roles, before)
+    _check_roles(actor, roles, before, target=user.id)
     if Role.GLOBAL_ADMIN in before and Role.GLOBAL_ADMIN not in roles:
         _ensure_another_global_admin(user)
     if set(roles) != before:
@@ -103,6 +120,8 @@ def partner_user_set_roles(*, actor: Principal, user_id: uuid.UUID, roles: list[
 @transaction.atomic
 def partner_user_set_active(*, actor: Principal, user_id: uuid.UUID, active: bool) -> User:
     user = _partner_user(actor, user_id)
-    if not active and user.role_assignments.filter(role=Role.GLOBAL_ADMIN).exists():
+    roles = {Role(r) for r in user.role_assignments.values_list("role", flat=True)}
+    _check_may_manage(actor, roles)
+    if not active and Role.GLOBAL_ADMIN in roles:
         _ensure_another_global_admin(user)
     return user_set_active(actor=actor, user=user, active=active)
