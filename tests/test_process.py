@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -157,3 +158,70 @@ def test_serve_refuses_an_uninitialised_database(tmp_path):
     )
     result = hanse("serve", "--config", str(cfg), "--port", str(free_port()))
     assert result.returncode == 1 and "hanse init" in result.stderr
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every living process below ``pid`` (from /proc: Linux, as CI)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, frontier = set(), [pid]
+    while frontier:
+        nxt = [c for p in frontier for c in children.get(p, [])]
+        found.update(nxt)
+        frontier = nxt
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_demo_stops_every_child_and_each_server_has_its_own_control_socket(demo, tmp_path, stop):
+    from tests.test_postgres_process import wait_ready
+
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("reads the process tree from /proc (Linux)")
+    base = free_port()
+    home = tmp_path / "home"  # where gunicorn's shared default socket would go
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("HANSE_CONFIG", "DJANGO_SETTINGS_MODULE")}
+    env.update(HOME=str(home), XDG_RUNTIME_DIR=str(home))
+    children: set[int] = set()
+    run = subprocess.Popen(
+        [sys.executable, "-m", "hanse", "demo", "--data-dir", str(demo), "--port-base", str(base)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for port in (base, base + 1):
+            wait_ready(f"http://127.0.0.1:{port}", run)
+        sockets = sorted(str(p.relative_to(demo)) for p in demo.glob("*-data/gunicorn-*.ctl"))
+        assert sockets == [f"de-data/gunicorn-{base}.ctl", f"eu-data/gunicorn-{base + 1}.ctl"]
+        assert not any(home.rglob("*.ctl"))
+        children = _descendants(run.pid)
+        assert len(children) >= 4  # two servers (with their workers) and two workers
+        run.send_signal(stop)  # to the demo alone, as a service manager or `kill` sends it
+        assert run.wait(timeout=60) == 0
+        deadline = time.monotonic() + 20
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert [pid for pid in children if _alive(pid)] == []
+        assert not list(demo.glob("*-data/gunicorn-*.ctl"))  # each server removed its own socket
+    finally:
+        # Whatever failed above, leave no server behind.
+        for pid in children | _descendants(run.pid) | ({run.pid} if run.poll() is None else set()):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

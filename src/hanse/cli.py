@@ -66,6 +66,9 @@ def _redact(url: str) -> str:
     return url.replace(f":{p.password}@", ":***@") if p.password else url
 
 
+UNIX_SOCKET_PATH_MAX = 104  # sun_path: 108 bytes on Linux, 104 on the BSDs and macOS
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     setup_django(args.config)
     _ensure_migrated()
@@ -87,6 +90,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             self.cfg.set("limit_request_line", 0)
             self.cfg.set("accesslog", "-" if args.access_log else None)
             self.cfg.set("proc_name", f"hanse-{instance().id}")
+            # gunicorn's default control socket is one per user (~/.gunicorn/gunicorn.ctl): a
+            # server stopping removes the socket of every other. Each server gets its own, or
+            # none where the path is too long for a Unix socket.
+            ctl = instance().data_dir / f"gunicorn-{args.port}.ctl"
+            if len(str(ctl).encode()) < UNIX_SOCKET_PATH_MAX:
+                self.cfg.set("control_socket", str(ctl))
+            else:
+                self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
             return application

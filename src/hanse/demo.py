@@ -159,6 +159,10 @@ def _print_signins(data_dir: Path, port_base: int) -> None:
     print("Press Ctrl-C to stop both instances.", flush=True)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_demo(*, data_dir: Path, port_base: int, seed_only: bool) -> int:
     data_dir = data_dir.resolve()
     configs = prepare(data_dir, port_base)
@@ -166,6 +170,9 @@ def run_demo(*, data_dir: Path, port_base: int, seed_only: bool) -> int:
         print(f"demo data ready in {data_dir}")
         return 0
     procs: list[subprocess.Popen[bytes]] = []
+    # SIGTERM (a service manager, `kill`) stops the demo as Ctrl-C does: through the finally
+    # below, which stops every child; Python's default would exit and leave them running.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         for iid, port in (("de", port_base), ("eu", port_base + 1)):
             cfg = str(configs[iid])
