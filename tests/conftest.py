@@ -234,6 +234,14 @@ def make_customer(db: None) -> Any:
     return make
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_counts() -> None:
+    """Rate counts live outside the database, so no test's transaction rolls them back."""
+    from hanse.api import ratelimit
+
+    ratelimit.reset()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _no_stray_postgres_sessions(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     """Live-server threads may still hold a connection when the session ends; PostgreSQL then

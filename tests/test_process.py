@@ -225,3 +225,148 @@ def test_demo_stops_every_child_and_each_server_has_its_own_control_socket(demo,
         for pid in children | _descendants(run.pid) | ({run.pid} if run.poll() is None else set()):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_the_rate_limit_holds_across_web_processes(demo):
+    """Each request on its own connection, so gunicorn's three workers share them; the limit is
+    the instance's, not each process's."""
+    from tests.test_postgres_process import wait_ready
+
+    limited = demo / "eu-limited.toml"
+    limited.write_text((demo / "eu.toml").read_text() + "\n[api]\nrate_limit_per_minute = 12\n")
+    users = json.loads((demo / "demo-users.json").read_text())
+    admin = next(u for u in users if u["instance"] == "eu" and "global_admin" in u["roles"])
+    for counts in (demo / "eu-data").glob("ratelimit.sqlite3*"):
+        counts.unlink()  # earlier tests' calls by the same partner this minute
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("HANSE_CONFIG", "DJANGO_SETTINGS_MODULE")}
+    cmd = ["serve", "--config", str(limited), "--port", str(port), "--workers", "3"]
+    server = subprocess.Popen([sys.executable, "-m", "hanse", *cmd], env=env, stdout=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base, server)
+        issued = hanse("token", "issue", "--config", str(limited), "--user", admin["upn"])
+        assert issued.returncode == 0, issued.stderr
+        headers = {"Authorization": f"Bearer {issued.stdout.strip()}"}
+        if time.gmtime().tm_sec >= 50:  # keep the 20 calls inside one counting minute
+            time.sleep(61 - time.gmtime().tm_sec)
+        statuses = [
+            httpx.get(f"{base}/v1/profiles/partner", headers=headers, timeout=10).status_code
+            for _ in range(20)
+        ]
+        assert statuses == [200] * 12 + [429] * 8
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_acknowledged_writes_survive_kill_9_exactly_once(demo):
+    """Fault injection: a write load on a real server, kill -9 of every server process mid-load,
+    a restart, and a retry (same MS-RequestId, same body) of everything. Every acknowledged write
+    exists once with its acknowledged id, every other exists once after its retry, no claim is
+    left in progress, and the audit chain verifies."""
+    import sqlite3
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.test_postgres_process import wait_ready
+
+    users = json.loads((demo / "demo-users.json").read_text())
+    admin = next(u for u in users if u["instance"] == "eu" and "global_admin" in u["roles"])
+    config = str(demo / "eu.toml")
+    env = {k: v for k, v in os.environ.items() if k not in ("HANSE_CONFIG", "DJANGO_SETTINGS_MODULE")}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    def start() -> subprocess.Popen:
+        cmd = [
+            sys.executable,
+            "-m",
+            "hanse",
+            "serve",
+            "--config",
+            config,
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ]
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, start_new_session=True)
+        wait_ready(base, proc)
+        return proc
+
+    server = start()
+    issued = hanse("token", "issue", "--config", config, "--user", admin["upn"], "--ttl", "3600")
+    assert issued.returncode == 0, issued.stderr
+    token = issued.stdout.strip()
+    run = uuid.uuid4().hex[:8]
+
+    def request(i: int) -> tuple[dict, dict]:
+        headers = {"Authorization": f"Bearer {token}", "MS-RequestId": f"crash-{run}-{i}"}
+        body = {
+            "companyProfile": {"domain": f"crash-{run}-{i}.example"},
+            "billingProfile": {
+                "firstName": "Kim",
+                "lastName": "Kill",
+                "email": f"kim@crash-{run}-{i}.example",
+                "companyName": f"Crash {i}",
+                "defaultAddress": {
+                    "country": "AT",
+                    "city": "Wien",
+                    "postalCode": "1010",
+                    "addressLine1": "Ring 1",
+                },
+            },
+        }
+        return headers, body
+
+    n = 40
+    acknowledged: dict[int, str] = {}
+    lock = threading.Lock()
+
+    def send(i: int) -> None:
+        headers, body = request(i)
+        try:
+            r = httpx.post(f"{base}/v1/customers", headers=headers, json=body, timeout=30)
+        except httpx.TransportError:
+            return  # no answer: the server died under it
+        if r.status_code == 201:
+            with lock:
+                acknowledged[i] = r.json()["id"]
+
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            futures = [pool.submit(send, i) for i in range(n)]
+            while len(acknowledged) < 8 and not all(f.done() for f in futures):
+                time.sleep(0.05)
+            os.killpg(server.pid, signal.SIGKILL)  # the master and its workers, mid-load
+            server.wait(timeout=10)
+        assert 8 <= len(acknowledged) < n, len(acknowledged)  # it died with writes unanswered
+
+        server = start()
+        final: dict[int, str] = {}
+        for i in range(n):
+            headers, body = request(i)
+            r = httpx.post(f"{base}/v1/customers", headers=headers, json=body, timeout=30)
+            assert r.status_code == 201, (i, r.status_code, r.text)
+            final[i] = r.json()["id"]
+            if i in acknowledged:  # a replay of what was acknowledged, never a second customer
+                assert r.headers.get("MS-Idempotent-Replay") == "true" and final[i] == acknowledged[i]
+        assert len(set(final.values())) == n
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+
+    with sqlite3.connect(demo / "eu.sqlite3") as db:
+        domains = [
+            d
+            for (d,) in db.execute(
+                "SELECT domain FROM directory_tenant WHERE domain LIKE ?", (f"crash-{run}-%",)
+            )
+        ]
+        assert sorted(domains) == sorted(f"crash-{run}-{i}.example" for i in range(n))  # each exactly once
+        stuck = db.execute("SELECT count(*) FROM api_idempotentrequest WHERE status = 0").fetchone()[0]
+        assert stuck == 0
+    verified = hanse("audit", "verify", "--config", config)
+    assert verified.returncode == 0, verified.stdout + verified.stderr

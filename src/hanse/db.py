@@ -33,3 +33,18 @@ def database_settings(url: str) -> dict[str, Any]:
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
     }
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error means "overloaded, retry": SQLite's write lock still held after
+    the busy timeout, or PostgreSQL's lock timeout. Neither is the request's fault."""
+    from django.db import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    text = str(exc).lower()
+    code = getattr(getattr(exc, "__cause__", None), "sqlstate", None)
+    return "database is locked" in text or "database table is locked" in text or code == "55P03"
+
+
+BUSY_RETRY_SECONDS = 2

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "hanse.api.middleware.ApiMiddleware",
+    "hanse.web.middleware.BodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -87,7 +88,17 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hanse.web.middleware.SignInRequirementsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "hanse.web.middleware.DatabaseBusyMiddleware",
 ]
+
+# Bodies are capped before they are read (web.middleware.BodyLimitMiddleware, and the API's own
+# check with its JSON error); Django's own limits say the same for what it parses.
+MAX_REQUEST_BODY = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY
+
+# API and enrolment rate counters: a file of their own, not the primary database (api.ratelimit).
+HANSE_RATE_LIMIT_DB = HANSE_INSTANCE.data_dir / "ratelimit.sqlite3"
 
 ROOT_URLCONF = "hanse.urls"
 WSGI_APPLICATION = "hanse.wsgi.application"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from hanse.instance.markets import EFTA, EU27
 
@@ -40,3 +41,17 @@ MarketCode = Literal[tuple(sorted({*EU27, *EFTA}))]  # type: ignore[valid-type]
 
 def is_email(value: str) -> bool:
     return bool(EMAIL_RE.match(value or ""))
+
+
+def _json_int(value: object) -> object:
+    # JSON Schema's integer: 3 or 3.0, never "3" or true (which pydantic would otherwise read as 3).
+    if isinstance(value, (bool, str)):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# Last in an Annotated, after the bounds (``Annotated[int, Field(ge=1), AS_JSON_INT]``), so that
+# the schema keeps them as minimum and maximum.
+AS_JSON_INT = BeforeValidator(_json_int)

@@ -103,6 +103,62 @@ def test_malformed_json_has_its_own_code(admin, api_for):
     assert_error(api_for(admin).post("/v1/tokens", data=b"{oops", content_type="application/json"), 400, 1002)
 
 
+@pytest.mark.parametrize("path", ["/v1/tokens", "/admin-center/api/v1.0/partner/users"])
+def test_deeply_nested_json_is_a_400_not_a_500(admin, api_for, path):
+    client = api_for(admin)
+    before = (ApiToken.objects.count(), AuditRecord.objects.count())
+    for depth in (5000, 33):  # Python's parser gives up on the first; the second parses
+        body = b'{"label": ' + b"[" * depth + b"]" * depth + b"}"
+        r = client.post(path, data=body, content_type="application/json")
+        assert r.status_code == 400, (depth, r.content)
+        text = json.dumps(r.json())
+        assert "1006" in text and "32 levels" in text
+    assert (ApiToken.objects.count(), AuditRecord.objects.count()) == before
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", ""])
+def test_a_body_that_is_not_json_by_its_type_is_415(admin, api_for, content_type):
+    client = api_for(admin)
+    r = client.generic("POST", "/v1/tokens", b'{"label": "x"}', content_type=content_type)
+    assert_error(r, 415, 1415)
+    assert not ApiToken.objects.filter(label="x").exists()
+    ok = client.post("/v1/tokens", data=b'{"label": "x"}', content_type="application/json; charset=utf-8")
+    assert ok.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/tokens", {"ttlSeconds": "3600"}, "ttlSeconds"),
+        ("/v1/tokens", {"ttlSeconds": True}, "ttlSeconds"),
+        ("/v1/tokens", {"ttlSeconds": 3600.5}, "ttlSeconds"),
+        ("/v1/tokens", {"label": 7}, "label"),
+    ],
+)
+def test_values_have_their_json_type(admin, api_for, path, body, field):
+    r = api_for(admin).post_json(path, body)
+    refused = assert_error(r, 400, 1001)
+    assert refused["data"][0]["field"] == field
+    assert ApiToken.objects.filter(user=admin).count() == 1  # only the client's own
+
+
+def test_bodies_over_the_limit_get_the_json_error_before_they_are_read(admin, api_for, settings):
+    client = api_for(admin)
+    big = b'{"label": "' + b"x" * (settings.MAX_REQUEST_BODY + 10) + b'"}'
+    body = assert_error(client.post("/v1/tokens", data=big, content_type="application/json"), 413, 1413)
+    assert str(settings.MAX_REQUEST_BODY) in body["description"]
+    graph = client.post("/admin-center/api/v1.0/partner/users", data=big, content_type="application/json")
+    assert graph.status_code == 413 and graph.json()["error"]["innerError"]["hanseCode"] == 1413
+
+
+def test_a_large_upload_to_the_web_is_refused_before_it_is_read(client, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    huge = SimpleUploadedFile("big.bin", b"\0" * (settings.MAX_REQUEST_BODY + 1))
+    r = client.post("/signin", {"username": "a@b.example", "password": "x", "file": huge})
+    assert r.status_code == 413 and b"at most 2 MB" in r.content
+
+
 def test_x_locale_translates_error_descriptions(db):
     en = ApiClient().get("/v1/profiles/partner").json()["description"]
     de = ApiClient(**{"X-Locale": "de-DE"}).get("/v1/profiles/partner")
@@ -175,6 +231,21 @@ def test_rate_limit_per_partner_tenant(make_partner, make_user, api_for, swap_in
     assert 1 <= int(limited["Retry-After"]) <= 60 and "3" in body["description"]
     # Another partner's budget is its own.
     assert api_for(make_user(b.tenant, Role.GLOBAL_ADMIN)).get("/v1/profiles/partner").status_code == 200
+
+
+def test_a_read_writes_nothing_to_the_database(admin, api_for):
+    """Rate counting and bearer checks do not turn a GET into a write on the primary database,
+    where, on SQLite, it would wait for the one write lock."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_for(admin)
+    client.get("/v1/profiles/partner")  # the token's first use may record it
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert client.get("/v1/profiles/partner").status_code == 200
+    writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == []
 
 
 def test_openapi_and_docs(db):
@@ -265,3 +336,32 @@ def test_unknown_query_parameter_is_400(admin, api_for):
         assert_error(bad_date, 400, 1001)["data"][0]["message"]
         == "doit être une date et une heure (RFC 3339)"
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_locked_past_its_timeout_is_503_with_retry_after_not_500(admin, api_for, client):
+    """A real lock: another connection holds SQLite's write lock while the request needs it."""
+    import sqlite3
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write lock; PostgreSQL's lock timeout maps the same way (hanse.db.is_busy)")
+    api = api_for(admin)
+    before = ApiToken.objects.count()
+    holder = sqlite3.connect(connection.settings_dict["NAME"], timeout=1, isolation_level=None)
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout = 200")  # rather than 30 s, for the test
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        r = api.post_json("/v1/tokens", {"label": "busy"})
+        body = assert_error(r, 503, 1503)
+        assert r["Retry-After"] == "2" and "Retry in 2 seconds" in body["description"]
+        page = client.post("/signin", {"username": admin.upn, "password": "x" * 12})
+        assert page.status_code == 503 and page["Retry-After"] == "2"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA busy_timeout = 30000")
+    assert ApiToken.objects.count() == before

@@ -194,6 +194,7 @@ def test_create_customer_shows_its_first_admin_once_and_links_its_detail(login, 
         ({"city": "", "postal_code": ""}, "This field is required."),
         ({"language": "xx"}, "Select a valid choice."),
         ({"domain": "not a domain"}, "not a domain is not a valid domain name."),
+        ({"domain": ("a" * 60 + ".") * 4 + "example"}, "at most 248 characters, so that admin@domain"),
     ],
 )
 def test_bad_input_is_shown_in_the_form_and_creates_nothing(login, over, expect):

@@ -65,6 +65,8 @@ def test_domain_is_unique_in_the_instance(seller, make_partner, make_user, api_f
     [
         lambda b: b["companyProfile"].update(companyName="x" * 201),
         lambda b: b["companyProfile"].update(domain="not a domain"),
+        # A valid domain, but admin@ it would be longer than a user name may be.
+        lambda b: b["companyProfile"].update(domain=("a" * 60 + ".") * 4 + "example"),
         lambda b: b["billingProfile"].update(email="nope"),
         lambda b: b["billingProfile"].update(firstName=""),
         lambda b: b["billingProfile"]["defaultAddress"].pop("city"),

@@ -243,3 +243,81 @@ def test_catalog_file_loads_once_then_adds_are_new_services(db, swap_instance):
     with pytest.raises(NotPermitted):
         catalog_load(actor=system_principal(), path=CATALOG_DIR / "offers-public.json")
     assert Offer.objects.count() == 11
+
+
+@pytest.mark.parametrize("quantity", ["1", True, 1.5, None])
+def test_a_quantity_is_a_json_integer(seller, customer, quantity):
+    body = {"lineItems": [{"offerId": "MAIL-PLAN-1", "quantity": quantity}]}
+    refused = assert_error(seller.post_json(f"/v1/customers/{customer.id}/orders", body), 400, 1001)
+    assert refused["data"][0]["field"].endswith("quantity")
+    assert not Subscription.objects.filter(customer=customer).exists()
+
+
+def test_an_order_and_its_recorded_outcome_commit_together(seller, customer, monkeypatch):
+    """If recording the outcome fails, the order is undone with it: the client's retry creates
+    it once, instead of an order that exists while every retry is refused for 24 hours."""
+    from hanse.api import middleware
+    from hanse.api.models import IdempotentRequest
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away while recording the outcome")
+
+    monkeypatch.setattr(middleware, "_record", broken)
+    failed = order(seller, customer, ("WORKPLACE-BASIC", 5), **{"MS-RequestId": "order-7"})
+    assert_error(failed, 500, 1500)
+    assert not Order.objects.exists() and not IdempotentRequest.objects.exists()
+    assert not AuditRecord.objects.filter(action="order.create").exists()
+    monkeypatch.undo()
+    retried = order(seller, customer, ("WORKPLACE-BASIC", 5), **{"MS-RequestId": "order-7"})
+    assert retried.status_code == 201 and "MS-Idempotent-Replay" not in retried
+    again = order(seller, customer, ("WORKPLACE-BASIC", 5), **{"MS-RequestId": "order-7"})
+    assert again.json() == retried.json() and again["MS-Idempotent-Replay"] == "true"
+    assert Order.objects.count() == 1 and AuditRecord.objects.filter(action="order.create").count() == 1
+
+
+def test_a_request_id_reused_with_another_body_is_refused(seller, customer):
+    assert order(seller, customer, ("WORKPLACE-BASIC", 5), **{"MS-RequestId": "order-8"}).status_code == 201
+    other = order(seller, customer, ("WORKPLACE-BASIC", 6), **{"MS-RequestId": "order-8"})
+    assert_error(other, 422, 1031)
+    assert [s.quantity for s in Subscription.objects.all()] == [5]
+
+
+@pytest.mark.parametrize("request_id", ["x" * 65, "has space", "ümlaut"])
+def test_a_request_id_too_long_or_odd_is_refused(seller, customer, request_id):
+    refused = assert_error(
+        order(seller, customer, ("WORKPLACE-BASIC", 5), **{"MS-RequestId": request_id}), 400, 1001
+    )
+    assert refused["data"][0]["field"] == "header.MS-RequestId"
+    assert not Order.objects.exists()
+    ok = order(seller, customer, ("WORKPLACE-BASIC", 5), **{"MS-RequestId": "x" * 64})
+    assert ok.status_code == 201 and ok["MS-RequestId"] == "x" * 64
+
+
+def test_a_stale_claim_of_a_dead_import_is_taken_over(partner, make_user, make_customer, api_for):
+    """An import commits row by row, so its claim is taken before it runs; one left in progress
+    by a process that died no longer blocks its retry once it is older than any request runs."""
+    from datetime import timedelta
+
+    from hanse import clock
+    from hanse.api.middleware import STALE_CLAIM
+    from hanse.api.models import IdempotentRequest
+
+    agent = make_user(partner.tenant, Role.ADMIN_AGENT)
+    client = api_for(agent, **{"MS-RequestId": "import-1"})
+    customer = make_customer(partner, domain="import.example")
+    IdempotentRequest.objects.create(
+        tenant_id=partner.tenant.id,
+        user_id=agent.id,
+        request_id="import-1",
+        method="POST",
+        path=f"/v1/customers/{customer.id}/users/import",
+        created_at=clock.now(),
+    )
+    url = f"/v1/customers/{customer.id}/users/import"
+    csv = b"userPrincipalName,displayName\nrow@import.example,Row\n"
+    assert_error(client.post(url, data=csv, content_type="text/csv"), 409, 1030)  # still running
+    IdempotentRequest.objects.update(created_at=clock.now() - STALE_CLAIM - timedelta(seconds=1))
+    taken = client.post(url, data=csv, content_type="text/csv")
+    assert taken.status_code == 200, taken.content
+    assert [r["userPrincipalName"] for r in taken.json()["created"]] == ["row@import.example"]
+    assert IdempotentRequest.objects.get().status == 200

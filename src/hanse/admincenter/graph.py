@@ -41,7 +41,7 @@ class Strict(Schema):
     """A request body: a property the operation does not take is refused, never silently ignored
     (a Graph client may send ``accountEnabled`` or a password that Hanse would not apply)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # JSON types: "1" is no number, 1 no bool
 
 
 # -- shapes -------------------------------------------------------------------------------------

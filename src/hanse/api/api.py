@@ -15,6 +15,7 @@ from hanse.api import errors, validation
 from hanse.api.auth import BearerAuth
 from hanse.api.responses import domain_error_response, error_response
 from hanse.api.schemas import ErrorBody
+from hanse.db import BUSY_RETRY_SECONDS, is_busy
 from hanse.errors import DomainError
 
 log = logging.getLogger("hanse.api")
@@ -137,8 +138,18 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if is_busy(exc):
+        return busy_response()
     log.exception("unhandled error in %s %s", request.method, request.path)
     return error_response(errors.INTERNAL)
+
+
+def busy_response() -> HttpResponse:
+    """The database stayed locked past its busy timeout: a 503 to retry, never a 500."""
+    log.warning("database busy: answered 503")
+    response = error_response(errors.BUSY, retry=BUSY_RETRY_SECONDS)
+    response["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    return response
 
 
 # Shared with the admin center's API, whose middleware re-renders the body in Graph's shape.

@@ -25,6 +25,12 @@ INTERNAL = ErrorSpec(1500, 500, _("An internal error occurred. It has been logge
 BAD_REQUEST = ErrorSpec(1400, 400, _("The request is not valid."))
 URI_TOO_LONG = ErrorSpec(1414, 414, _("The request's URL is too long: at most %(limit)s bytes."))
 UNSUPPORTED_MEDIA = ErrorSpec(1415, 415, _("Send the request body as application/json."))
+TOO_LARGE = ErrorSpec(1413, 413, _("The request body is too large: at most %(limit)s bytes."))
+TOO_DEEP = ErrorSpec(
+    1006, 400, _("The request body nests objects and lists too deeply: at most %(limit)s levels.")
+)
+
+BUSY = ErrorSpec(1503, 503, _("The service is busy. Retry in %(retry)s seconds."))
 
 BY_STATUS = {
     400: BAD_REQUEST,
@@ -33,8 +39,10 @@ BY_STATUS = {
     404: NOT_FOUND,
     405: METHOD_NOT_ALLOWED,
     412: PRECONDITION_FAILED,
+    413: TOO_LARGE,
     414: URI_TOO_LONG,
     415: UNSUPPORTED_MEDIA,
     429: RATE_LIMITED,
     500: INTERNAL,
+    503: BUSY,
 }

@@ -9,12 +9,15 @@ body, whatever raised it (an unknown path, a wrong method, a failed CSRF check).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
@@ -26,6 +29,7 @@ from hanse.access.principal import Principal
 from hanse.api import errors, ratelimit
 from hanse.api.models import IdempotentRequest
 from hanse.api.responses import as_graph_error, error_response
+from hanse.db import is_busy
 from hanse.directory.selectors import credential_for_bearer, principal_for
 from hanse.instance.current import instance
 
@@ -35,11 +39,28 @@ API_PREFIX = "/v1/"
 GRAPH_PREFIX = "/admin-center/api/"
 UNAUTHENTICATED_PATHS = ("/v1/openapi.json", "/v1/docs")
 IDEMPOTENCY_TTL = timedelta(hours=24)
+MAX_REQUEST_ID = 64  # as stored with the audit record and echoed
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]+")
+# Operations that commit row by row (see ApiMiddleware._claimed), and how long a claim may be in
+# progress before it is taken for one whose process died: gunicorn ends a request after 60 s.
+ROW_BY_ROW = "/users/import"
+STALE_CLAIM = timedelta(minutes=5)
 # The longest path and query an API request may have. gunicorn is told to take longer request
 # lines (up to its own 1 MiB), so that a longer one gets this API's error body, not gunicorn's HTML.
 MAX_URL_BYTES = 8190
+# The deepest nesting of objects and lists a body may have: Partner Center's deepest is 4.
+MAX_DEPTH = 32
+# The largest request body, checked from Content-Length before it is read.
+MAX_BODY_BYTES = settings.MAX_REQUEST_BODY
 # Headers that carry meaning for the client when an error body replaces a framework's response.
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def is_api(request: HttpRequest) -> bool:
@@ -110,18 +131,36 @@ def _check_headers(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
+def _depth(value: object) -> int:
+    """How deeply objects and lists nest in a parsed body (iterative: no recursion to exhaust)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        if children:
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _check_body(request: HttpRequest) -> HttpResponse | None:
     """Every request body of this API is a JSON object; anything else is refused before routing."""
     if request.method not in ("POST", "PUT", "PATCH") or not request.body:
         return None
     if request.content_type == "text/csv":
         return None  # the CSV import reads it as text (and refuses a NUL itself)
+    if request.content_type != "application/json" and not request.content_type.endswith("+json"):
+        return error_response(errors.UNSUPPORTED_MEDIA)
     try:
         parsed = json.loads(request.body)
+    except RecursionError:
+        return error_response(errors.TOO_DEEP, limit=MAX_DEPTH)
     except (ValueError, UnicodeDecodeError):
         return error_response(errors.MALFORMED_BODY)
     if not isinstance(parsed, dict):
         return error_response(errors.BODY_NOT_OBJECT)
+    if _depth(parsed) > MAX_DEPTH:
+        return error_response(errors.TOO_DEEP, limit=MAX_DEPTH)
     # U+0000 in a body field is refused by that field's pattern (validators.NO_NUL), in the schema
     # where clients can see it; properties the operation does not take are ignored, NUL or not.
     return None
@@ -173,8 +212,21 @@ class ApiMiddleware:
         request.principal = None  # type: ignore[attr-defined]
         if len(request.get_full_path().encode()) > MAX_URL_BYTES:
             response: HttpResponse = error_response(errors.URI_TOO_LONG, limit=MAX_URL_BYTES)
+        elif _declared_length(request) > MAX_BODY_BYTES:
+            response = error_response(errors.TOO_LARGE, limit=MAX_BODY_BYTES)
         else:
-            response = self._handle(request)
+            try:
+                response = self._handle(request)
+            except RequestDataTooBig:  # a body without (or lying in) its Content-Length
+                response = error_response(errors.TOO_LARGE, limit=MAX_BODY_BYTES)
+            except Exception as e:  # this middleware's own failure: still the API's error body
+                from hanse.api.api import busy_response
+
+                if is_busy(e):
+                    response = busy_response()
+                else:
+                    log.exception("unhandled error in %s %s", request.method, request.path)
+                    response = error_response(errors.INTERNAL)
         if response.status_code >= 400 and not getattr(response, "hanse_error", False):
             spec = errors.BY_STATUS.get(response.status_code, errors.BAD_REQUEST)
             if response.status_code >= 500:
@@ -233,42 +285,89 @@ class ApiMiddleware:
     def _idempotent(
         self, request: HttpRequest, tenant_id: object, user_id: object, request_id: str
     ) -> HttpResponse:
-        key = request_id[:128]
-        now = clock.now()
-        IdempotentRequest.objects.filter(created_at__lt=now - IDEMPOTENCY_TTL).delete()
+        """A POST with ``MS-RequestId`` happens once: its outcome is stored in the same transaction
+        as its work, so that it either happened, with the response recorded for every retry, or
+        did not happen at all (a crash, a 5xx). A retry while the first runs waits for it."""
+        if len(request_id) > MAX_REQUEST_ID or not _REQUEST_ID.fullmatch(request_id):
+            return error_response(
+                errors.INVALID_REQUEST,
+                data=[
+                    {
+                        "field": "header.MS-RequestId",
+                        "message": _("at most %(n)s letters, digits and - _ . :") % {"n": MAX_REQUEST_ID},
+                    }
+                ],
+            )
+        who = {"tenant_id": tenant_id, "user_id": user_id, "request_id": request_id}
+        fingerprint = _fingerprint(request)
+        IdempotentRequest.objects.filter(created_at__lt=clock.now() - IDEMPOTENCY_TTL).delete()
+        if request.path_info.endswith(ROW_BY_ROW):
+            return self._claimed(request, who, fingerprint)
         try:
             with transaction.atomic():
                 claim = IdempotentRequest.objects.create(
-                    tenant_id=tenant_id,
-                    user_id=user_id,
-                    request_id=key,
+                    **who,
                     method=request.method or "",
                     path=request.path[:512],
-                    created_at=now,
+                    fingerprint=fingerprint,
+                    created_at=clock.now(),
+                )
+                response = self.get_response(request)
+                if response.status_code >= 500 or response.streaming:
+                    # Not an outcome: the work is undone with the claim, and a retry may succeed.
+                    transaction.set_rollback(True)
+                    return response
+                _record(claim, request, response)
+            return response
+        except IntegrityError:  # the same key committed first: this is a retry
+            return self._replay(request, who, fingerprint)
+
+    def _claimed(self, request: HttpRequest, who: dict[str, object], fingerprint: str) -> HttpResponse:
+        """For the operations that commit row by row (imports, each row its own transaction, so as
+        not to hold the write lock): a claim taken first and completed after. A claim left by a
+        process that died is older than any request may run, and is taken over."""
+        stale = clock.now() - STALE_CLAIM
+        IdempotentRequest.objects.filter(**who, status=0, created_at__lt=stale).delete()
+        try:
+            with transaction.atomic():
+                claim = IdempotentRequest.objects.create(
+                    **who,
+                    method=request.method or "",
+                    path=request.path[:512],
+                    fingerprint=fingerprint,
+                    created_at=clock.now(),
                 )
         except IntegrityError:
-            prior = IdempotentRequest.objects.filter(
-                tenant_id=tenant_id, user_id=user_id, request_id=key
-            ).first()
-            if prior is None:
-                return error_response(errors.IDEMPOTENCY_IN_PROGRESS)
-            if prior.path != request.path[:512] or prior.method != request.method:
-                return error_response(errors.IDEMPOTENCY_MISMATCH, method=prior.method, path=prior.path)
-            if prior.status == 0:
-                return error_response(errors.IDEMPOTENCY_IN_PROGRESS)
-            replay = HttpResponse(bytes(prior.body), status=prior.status, content_type=prior.content_type)
-            replay["MS-Idempotent-Replay"] = "true"
-            if prior.status >= 400:
-                replay.hanse_error = True  # type: ignore[attr-defined]
-            return replay
+            return self._replay(request, who, fingerprint)
         response = self.get_response(request)
-        # Server errors are not final: a retry must be able to succeed.
         if response.status_code >= 500 or response.streaming:
             claim.delete()
             return response
-        IdempotentRequest.objects.filter(pk=claim.pk).update(
-            status=response.status_code,
-            body=_redacted(response, getattr(request, "idempotency_redact", ())),
-            content_type=response.get("Content-Type", "application/json"),
-        )
+        _record(claim, request, response)
         return response
+
+    def _replay(self, request: HttpRequest, who: dict[str, object], fingerprint: str) -> HttpResponse:
+        prior = IdempotentRequest.objects.filter(**who).first()
+        if prior is None or prior.status == 0:
+            return error_response(errors.IDEMPOTENCY_IN_PROGRESS)
+        if prior.fingerprint != fingerprint:
+            return error_response(errors.IDEMPOTENCY_MISMATCH, method=prior.method, path=prior.path)
+        replay = HttpResponse(bytes(prior.body), status=prior.status, content_type=prior.content_type)
+        replay["MS-Idempotent-Replay"] = "true"
+        if prior.status >= 400:
+            replay.hanse_error = True  # type: ignore[attr-defined]
+        return replay
+
+
+def _fingerprint(request: HttpRequest) -> str:
+    """The request a key stands for: the same key with another method, path or body is refused."""
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _record(claim: IdempotentRequest, request: HttpRequest, response: HttpResponse) -> None:
+    claim.status = response.status_code
+    claim.body = _redacted(response, getattr(request, "idempotency_redact", ()))
+    claim.content_type = response.get("Content-Type", "application/json")
+    claim.save(update_fields=["status", "body", "content_type"])

@@ -1,4 +1,4 @@
-"""API-wide state shared by every web process: idempotent POST results and rate windows."""
+"""API-wide state shared by every web process: idempotent POST results."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ class IdempotentRequest(models.Model):
     request_id = models.CharField(max_length=128)
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=512)
-    status = models.PositiveSmallIntegerField(default=0)  # 0 while the first request runs
+    fingerprint = models.CharField(max_length=64, default="")  # SHA-256 of method, path and body
+    # 0 while a row-by-row operation runs; any other request's claim commits with its outcome.
+    status = models.PositiveSmallIntegerField(default=0)
     body = models.BinaryField(default=b"")
     content_type = models.CharField(max_length=100, default="application/json")
     created_at = models.DateTimeField()
@@ -29,17 +31,3 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return self.request_id
-
-
-class RateWindow(models.Model):
-    """Events counted per key (a partner tenant's API calls, an address's enrolments) and window."""
-
-    key = models.CharField(max_length=100)
-    window = models.BigIntegerField()  # windows since the epoch
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints: ClassVar = [models.UniqueConstraint(fields=["key", "window"], name="rate_window_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.key}@{self.window}"

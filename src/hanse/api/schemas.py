@@ -13,9 +13,11 @@ from pydantic_core import PydanticCustomError
 class Body(Schema):
     """A ``/v1`` request body, read as Partner Center reads one: property names match whatever
     their case (its documented bodies are PascalCase: ``LicensesToAssign``, ``CompanyProfile``),
-    and a property the operation does not take is refused, never silently dropped."""
+    and a property the operation does not take is refused, never silently dropped. Values have
+    their JSON type: ``"1"`` or ``true`` is no quantity (``strict``; the few fields whose JSON
+    form is a string, ids and times, say ``strict=False``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     @model_validator(mode="before")
     @classmethod

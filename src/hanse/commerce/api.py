@@ -21,28 +21,32 @@ from hanse.commerce.selectors import (
     subscriptions_for_customer,
 )
 from hanse.errors import InvalidInput
-from hanse.validators import NO_NUL, NOT_BLANK, SkuId
+from hanse.validators import AS_JSON_INT, NO_NUL, NOT_BLANK, SkuId
 
 router = Router(tags=["Orders and subscriptions"])
 
+
+Quantity = Annotated[int, Field(ge=1, le=100000), AS_JSON_INT]
 
 # Partner Center's documented order body sends what the service sets as null.
 Unset = Field(None, description="Set by Hanse: null or left out")
 
 
 class LineItemIn(Body):
-    lineItemNumber: int | None = Field(None, ge=0, le=999)
+    lineItemNumber: Annotated[int, Field(ge=0, le=999), AS_JSON_INT] | None = None
     offerId: SkuId
     subscriptionId: None = Unset
     parentSubscriptionId: None = Unset
-    quantity: int = Field(..., ge=1, le=100000)
+    quantity: Quantity
     friendlyName: str = Field("", max_length=200, pattern=NOT_BLANK)
     partnerIdOnRecord: None = Unset
     links: None = Unset
 
 
 class OrderIn(Body):
-    referenceCustomerId: uuid.UUID | None = Field(None, description="If given, the customer of the path")
+    referenceCustomerId: uuid.UUID | None = Field(
+        None, strict=False, description="If given, the customer of the path"
+    )
     lineItems: list[LineItemIn] = Field(..., min_length=1, max_length=services.MAX_LINES)
     creationDate: None = Unset
     attributes: ObjectTypeIn | None = None
@@ -145,12 +149,12 @@ class SubscriptionPatch(Body):
     whole, the fields that may not: each must be the value read, or is refused (7012, 409:
     it conflicts with the subscription as it is)."""
 
-    quantity: int | None = Field(None, ge=1, le=100000)
+    quantity: Quantity | None = None
     friendlyName: str | None = Field(None, min_length=1, max_length=200, pattern=NOT_BLANK)
     status: Literal["active", "suspended", "deleted"] | None = None
     autoRenewEnabled: bool | None = None
     attributes: SubscriptionAttributesIn | None = None
-    id: uuid.UUID | None = None
+    id: uuid.UUID | None = Field(None, strict=False)
     offerId: str | None = Field(None, max_length=64, pattern=NO_NUL)
     offerName: str | None = Field(None, max_length=200, pattern=NO_NUL)
     unitType: Literal["Licenses"] | None = None
@@ -160,11 +164,11 @@ class SubscriptionPatch(Body):
     contractType: Literal["subscription"] | None = None
     billingCycle: str | None = Field(None, max_length=16, pattern=NO_NUL)
     termDuration: str | None = Field(None, max_length=8, pattern=NO_NUL)
-    unitPrice: PriceIn | None = None
+    unitPrice: PriceIn | None = Field(None, strict=False)
     currencyCode: str | None = Field(None, max_length=3, pattern=NO_NUL)
-    creationDate: datetime | None = None
-    effectiveStartDate: datetime | None = None
-    orderId: uuid.UUID | None = None
+    creationDate: datetime | None = Field(None, strict=False)
+    effectiveStartDate: datetime | None = Field(None, strict=False)
+    orderId: uuid.UUID | None = Field(None, strict=False)
 
     # Their model attributes: the service compares what was read with what is stored.
     READ_ONLY: ClassVar[dict[str, str]] = {

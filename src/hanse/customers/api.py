@@ -115,7 +115,7 @@ class BillingProfileIn(Body):
 
 class CompanyProfileIn(Body):
     tenantId: None = Unset
-    domain: str = Field(..., max_length=253, pattern=DOMAIN_PATTERN)
+    domain: str = Field(..., max_length=services.MAX_DOMAIN, pattern=DOMAIN_PATTERN)
     companyName: str | None = Field(
         None,
         min_length=1,

@@ -110,6 +110,7 @@ class CreatedCustomer:
 
 
 ADMIN_LOCALPART = "admin"
+MAX_DOMAIN = 254 - len(ADMIN_LOCALPART) - 1  # the first admin's user name must fit in 254
 
 
 @transaction.atomic
@@ -126,6 +127,9 @@ def customer_create(
     name = (company_name or "").strip()
     if not name:
         raise InvalidInput(errors.FIELD_INVALID, field="companyName", reason=_("required"))
+    if len(domain.strip()) > MAX_DOMAIN:
+        reason = _("at most %(n)s characters, so that admin@domain is a user name") % {"n": MAX_DOMAIN}
+        raise InvalidInput(errors.FIELD_INVALID, field="domain", reason=reason)
     customer = _insert(actor, "customer.create", account, name, domain, billing, clock.now())
     admin = directory.user_create(
         actor=actor,

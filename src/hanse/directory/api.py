@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -14,14 +14,17 @@ from hanse.api.schemas import Attributes, Body, ErrorBody
 from hanse.directory import services
 from hanse.directory.models import ApiToken
 from hanse.directory.selectors import own_token_get, own_tokens
-from hanse.validators import NO_NUL
+from hanse.validators import AS_JSON_INT, NO_NUL
 
 router = Router(tags=["API tokens"])
 
 
+TtlSeconds = Annotated[int, Field(ge=services.TOKEN_TTL_MIN, le=services.TOKEN_TTL_MAX), AS_JSON_INT]
+
+
 class TokenIn(Body):
     label: str = Field("", max_length=100, pattern=NO_NUL)
-    ttlSeconds: int | None = Field(None, ge=services.TOKEN_TTL_MIN, le=services.TOKEN_TTL_MAX)
+    ttlSeconds: TtlSeconds | None = None
 
 
 class TokenOut(Schema):

@@ -6,12 +6,15 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from hanse import context
 from hanse.clientaddr import client_address
+from hanse.db import BUSY_RETRY_SECONDS, is_busy
 from hanse.directory.selectors import principal_for
 
 CSP = (
@@ -45,6 +48,45 @@ class RequestContextMiddleware:
         )
         with context.bind(ctx):
             return self.get_response(request)
+
+
+class BodyLimitMiddleware:
+    """A request whose declared body is over ``MAX_REQUEST_BODY`` is refused (413) before anything
+    reads it: a multipart upload to /signin would otherwise be spooled to disk first. The API
+    paths have answered already, with their JSON error body (api.middleware)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.MAX_REQUEST_BODY:
+            limit = settings.MAX_REQUEST_BODY // (1024 * 1024)
+            text = _("The request is too large: at most %(limit)s MB.") % {"limit": limit}
+            return HttpResponse(text, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+class DatabaseBusyMiddleware:
+    """A page whose database stayed locked past the busy timeout: 503 with Retry-After, which a
+    browser or proxy may retry, never the 500 of a fault. (The API answers its own, in JSON.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_busy(exception):
+            return None
+        text = _("Hanse is busy. Retry in %(retry)s seconds.") % {"retry": BUSY_RETRY_SECONDS}
+        response = HttpResponse(text, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(BUSY_RETRY_SECONDS)
+        return response
 
 
 class SecurityHeadersMiddleware:
