@@ -113,33 +113,36 @@ ADMIN_LOCALPART = "admin"
 MAX_DOMAIN = 254 - len(ADMIN_LOCALPART) - 1  # the first admin's user name must fit in 254
 
 
-@transaction.atomic
 def customer_create(
     *, actor: Principal, company_name: str, domain: str, billing: BillingProfile
 ) -> CreatedCustomer:
     """A new customer with its tenant and, as in Partner Center, the tenant's first Global admin
-    (``admin@<domain>``), whose generated password is returned once."""
+    (``admin@<domain>``), whose generated password is returned once. One transaction; the admin's
+    password is hashed before it."""
     require(actor, Action.CUSTOMER_CREATE)
     if not instance().accepts_new_customers:
         raise NotPermitted(errors.NEW_CUSTOMERS_CLOSED, instead=policy.instead())
-    account = account_for_update(actor.partner_id)
-    ensure_active(account)
     name = (company_name or "").strip()
     if not name:
         raise InvalidInput(errors.FIELD_INVALID, field="companyName", reason=_("required"))
     if len(domain.strip()) > MAX_DOMAIN:
         reason = _("at most %(n)s characters, so that admin@domain is a user name") % {"n": MAX_DOMAIN}
         raise InvalidInput(errors.FIELD_INVALID, field="domain", reason=reason)
-    customer = _insert(actor, "customer.create", account, name, domain, billing, clock.now())
-    admin = directory.user_create(
-        actor=actor,
-        tenant=customer.tenant,
-        upn=f"{ADMIN_LOCALPART}@{customer.tenant.domain}",
-        display_name=f"{name} admin",
-        roles=[Role.CUSTOMER_GLOBAL_ADMIN],
-    )
-    admin.user.usage_location = customer.country  # where the customer's licences are used
-    admin.user.save(update_fields=["usage_location"])
+    admin_password = directory.hash_password(None, upn=f"{ADMIN_LOCALPART}@{domain.strip().lower()}")
+    with transaction.atomic():
+        account = account_for_update(actor.partner_id)
+        ensure_active(account)
+        customer = _insert(actor, "customer.create", account, name, domain, billing, clock.now())
+        admin = directory.user_create(
+            actor=actor,
+            tenant=customer.tenant,
+            upn=f"{ADMIN_LOCALPART}@{customer.tenant.domain}",
+            display_name=f"{name} admin",
+            roles=[Role.CUSTOMER_GLOBAL_ADMIN],
+            password=admin_password,
+        )
+        admin.user.usage_location = customer.country  # where the customer's licences are used
+        admin.user.save(update_fields=["usage_location"])
     return CreatedCustomer(customer=customer, admin_upn=admin.user.upn, admin_password=admin.password)
 
 

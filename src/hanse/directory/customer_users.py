@@ -23,12 +23,15 @@ from hanse.customers.models import Customer
 from hanse.customers.selectors import customer_get
 from hanse.directory import errors
 from hanse.directory.models import User
+from hanse.directory.selectors import customer_user_get
 from hanse.directory.services import (
+    CreatedUser,
+    HashedPassword,
     _audit_user,
     _revoke_credentials,
     _user_snapshot,
-    check_password,
-    generate_password,
+    check_new_user,
+    hash_password,
     user_create,
     user_restore,
     user_soft_delete,
@@ -80,26 +83,29 @@ class NewUser:
     last_name: str = ""
 
 
-@transaction.atomic
-def customer_user_create(*, actor: Principal, customer_id: uuid.UUID, new: NewUser):  # noqa: ANN201
+def customer_user_create(*, actor: Principal, customer_id: uuid.UUID, new: NewUser) -> CreatedUser:
     """A customer user with the password given (checked like any other) or a generated one, shown
-    once; to change at first sign-in unless the caller says otherwise."""
+    once; to change at first sign-in unless the caller says otherwise. Everything is checked and
+    the password hashed first; then one short transaction writes."""
     customer = _customer(actor, customer_id)
     location = _location(new.usage_location)
-    created = user_create(
-        actor=actor,
-        tenant=customer.tenant,
-        upn=new.upn,
-        display_name=new.display_name,
-        roles=[],
-        password=new.password,
-        must_change_password=new.must_change_password,
-    )
-    user = created.user
-    user.usage_location = location
-    user.first_name, user.last_name = new.first_name.strip()[:64], new.last_name.strip()[:64]
-    if location or user.first_name or user.last_name:
-        user.save(update_fields=["usage_location", "first_name", "last_name"])
+    upn = check_new_user(tenant=customer.tenant, upn=new.upn, roles=[])
+    password = hash_password(new.password, upn=upn, display_name=new.display_name)
+    with transaction.atomic():
+        created = user_create(
+            actor=actor,
+            tenant=customer.tenant,
+            upn=upn,
+            display_name=new.display_name,
+            roles=[],
+            password=password,
+            must_change_password=new.must_change_password,
+        )
+        user = created.user
+        user.usage_location = location
+        user.first_name, user.last_name = new.first_name.strip()[:64], new.last_name.strip()[:64]
+        if location or user.first_name or user.last_name:
+            user.save(update_fields=["usage_location", "first_name", "last_name"])
     return created
 
 
@@ -115,7 +121,6 @@ class UpdatedUser:
     password: str | None = None  # the generated one, when the update set one; shown once
 
 
-@transaction.atomic
 def customer_user_update(
     *,
     actor: Principal,
@@ -129,30 +134,38 @@ def customer_user_update(
     password: NewPassword | None = None,
 ) -> UpdatedUser:
     """Partner Center's one ``PATCH`` of a user, all or nothing: ``restore`` (its ``state:
-    active``) brings a deleted user back first; ``password`` is its password reset."""
-    user = customer_user_for_update(actor, customer_id, user_id, deleted=None)
-    if user.deleted_at is not None:
-        if not restore:
-            raise Conflict(errors.USER_DELETED)
-        user = _restore(actor, user)
-    before = _profile(user)
-    if display_name is not None:
-        if not display_name.strip():
-            raise InvalidInput(errors.DISPLAY_NAME_BLANK)
-        user.display_name = display_name.strip()[:200]
-    if usage_location is not None:
-        user.usage_location = _location(usage_location)
-    if first_name is not None:
-        user.first_name = first_name.strip()[:64]
-    if last_name is not None:
-        user.last_name = last_name.strip()[:64]
-    after = _profile(user)
-    if after != before:
-        user.save(update_fields=["display_name", "usage_location", "first_name", "last_name"])
-        _audit_user(actor, "user.update", user, before=before, after=after)
-    if password is None:
-        return UpdatedUser(user)
-    return UpdatedUser(user, _set_password(actor, user, password))
+    active``) brings a deleted user back first; ``password`` is its password reset, checked and
+    hashed before the transaction."""
+    hashed = None
+    if password is not None:
+        current = customer_user_get(principal=actor, customer_id=customer_id, user_id=user_id)
+        name = display_name or current.display_name
+        hashed = hash_password(password.password, upn=current.upn, display_name=name)
+    with transaction.atomic():
+        user = customer_user_for_update(actor, customer_id, user_id, deleted=None)
+        if user.deleted_at is not None:
+            if not restore:
+                raise Conflict(errors.USER_DELETED)
+            user = _restore(actor, user)
+        before = _profile(user)
+        if display_name is not None:
+            if not display_name.strip():
+                raise InvalidInput(errors.DISPLAY_NAME_BLANK)
+            user.display_name = display_name.strip()[:200]
+        if usage_location is not None:
+            user.usage_location = _location(usage_location)
+        if first_name is not None:
+            user.first_name = first_name.strip()[:64]
+        if last_name is not None:
+            user.last_name = last_name.strip()[:64]
+        after = _profile(user)
+        if after != before:
+            user.save(update_fields=["display_name", "usage_location", "first_name", "last_name"])
+            _audit_user(actor, "user.update", user, before=before, after=after)
+        if password is None or hashed is None:
+            return UpdatedUser(user)
+        _set_password(actor, user, hashed, must_change=password.must_change)
+    return UpdatedUser(user, hashed.plain if hashed.generated else None)
 
 
 def _profile(user: User) -> dict[str, object]:
@@ -205,28 +218,25 @@ class PasswordReset:
     password: str  # shown once
 
 
-@transaction.atomic
 def customer_user_reset_password(
     *, actor: Principal, customer_id: uuid.UUID, user_id: uuid.UUID
 ) -> PasswordReset:
     """A new temporary password; every session and token of the user stops working."""
-    user = customer_user_for_update(actor, customer_id, user_id)
-    password = _set_password(actor, user, NewPassword())
-    assert password is not None  # generated
-    return PasswordReset(user=user, password=password)
+    current = customer_user_get(principal=actor, customer_id=customer_id, user_id=user_id)
+    hashed = hash_password(None, upn=current.upn, display_name=current.display_name)
+    with transaction.atomic():
+        user = customer_user_for_update(actor, customer_id, user_id)
+        _set_password(actor, user, hashed, must_change=True)
+    return PasswordReset(user=user, password=hashed.plain)
 
 
-def _set_password(actor: Principal, user: User, new: NewPassword) -> str | None:
-    """The password given (checked like any other) or a generated one, which is returned; every
-    session and token of the user stops working."""
-    password = new.password if new.password is not None else generate_password()
-    check_password(password, user)
-    user.set_password(password)
-    user.must_change_password = new.must_change
+def _set_password(actor: Principal, user: User, hashed: HashedPassword, *, must_change: bool) -> None:
+    """Every session and token of the user stops working."""
+    user.password = hashed.encoded
+    user.must_change_password = must_change
     _revoke_credentials(user)
     user.save(update_fields=["password", "must_change_password", "credentials_version"])
-    _audit_user(actor, "user.reset_password", user, after={"mustChangePassword": new.must_change})
-    return None if new.password is not None else password
+    _audit_user(actor, "user.reset_password", user, after={"mustChangePassword": must_change})
 
 
 def purge_deleted_users() -> int:

@@ -84,8 +84,8 @@ def _ensure_another_global_admin(user: User) -> None:
         raise Conflict(errors.LAST_GLOBAL_ADMIN)
 
 
-@transaction.atomic
 def partner_user_invite(*, actor: Principal, upn: str, display_name: str, roles: list[Role]) -> CreatedUser:
+    """Checked first, the generated password hashed before the transaction that writes."""
     tenant = _partner_tenant(actor)
     _check_roles(actor, roles, set(), target=None)
     return user_create(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -154,17 +155,27 @@ class CreatedUser:
     generated: bool
 
 
-@transaction.atomic
-def user_create(
-    *,
-    actor: Principal,
-    tenant: Tenant,
-    upn: str,
-    display_name: str,
-    roles: list[Role],
-    password: str | None = None,
-    must_change_password: bool = True,
-) -> CreatedUser:
+@dataclass(frozen=True)
+class HashedPassword:
+    """A password checked against the policy and hashed before any transaction begins: argon2id
+    takes tens of milliseconds, which no request may spend holding the database's write lock."""
+
+    plain: str
+    encoded: str
+    generated: bool
+
+
+def hash_password(password: str | None, *, upn: str, display_name: str = "") -> HashedPassword:
+    """``password`` checked (None: a generated one) and hashed. Call it outside a transaction."""
+    generated = password is None
+    plain = generate_password() if password is None else password
+    check_password(plain, User(upn=upn, display_name=display_name))
+    return HashedPassword(plain=plain, encoded=make_password(plain), generated=generated)
+
+
+def check_new_user(*, tenant: Tenant, upn: str, roles: list[Role]) -> str:
+    """The checks of a new user that need no hashing, so that they refuse before any is done;
+    the user principal name, trimmed."""
     upn = (upn or "").strip()
     m = UPN_RE.match(upn)
     if not m:
@@ -176,45 +187,64 @@ def user_create(
             raise InvalidInput(errors.ROLE_WRONG_TENANT, role=role.value, kind=tenant.kind)
     if User.objects.filter(upn__iexact=upn).exists():
         raise Conflict(errors.UPN_TAKEN, upn=upn)
-    user = User(
-        tenant=tenant,
-        upn=upn,
-        display_name=(display_name or "").strip()[:200] or upn.split("@")[0],
-        must_change_password=must_change_password,
-        created_at=clock.now(),
-    )
-    generated = password is None
-    password = password if password is not None else generate_password()
-    check_password(password, user)
-    user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save(force_insert=True)
-    except IntegrityError:
-        raise Conflict(errors.UPN_TAKEN, upn=upn) from None
-    now = clock.now()
-    RoleAssignment.objects.bulk_create(
-        [RoleAssignment(user=user, role=r.value, created_at=now) for r in roles]
-    )
-    _audit_user(actor, "user.create", user, after=_user_snapshot(user, [r.value for r in roles]))
-    return CreatedUser(user=user, password=password, generated=generated)
+    return upn
 
 
-@transaction.atomic
+def user_create(
+    *,
+    actor: Principal,
+    tenant: Tenant,
+    upn: str,
+    display_name: str,
+    roles: list[Role],
+    password: str | HashedPassword | None = None,
+    must_change_password: bool = True,
+) -> CreatedUser:
+    """``password``: hashed already (callers inside a transaction must), or given in clear or
+    None (generated), then hashed here before the transaction."""
+    upn = check_new_user(tenant=tenant, upn=upn, roles=roles)
+    if not isinstance(password, HashedPassword):
+        password = hash_password(password, upn=upn, display_name=display_name)
+    with transaction.atomic():
+        user = User(
+            tenant=tenant,
+            upn=upn,
+            display_name=(display_name or "").strip()[:200] or upn.split("@")[0],
+            must_change_password=must_change_password,
+            created_at=clock.now(),
+            password=password.encoded,
+        )
+        try:
+            with transaction.atomic():
+                user.save(force_insert=True)
+        except IntegrityError:
+            raise Conflict(errors.UPN_TAKEN, upn=upn) from None
+        now = clock.now()
+        RoleAssignment.objects.bulk_create(
+            [RoleAssignment(user=user, role=r.value, created_at=now) for r in roles]
+        )
+        _audit_user(actor, "user.create", user, after=_user_snapshot(user, [r.value for r in roles]))
+    return CreatedUser(user=user, password=password.plain, generated=password.generated)
+
+
 def user_change_password(*, actor: Principal, user: User, current: str | None, new: str) -> User:
-    """The user changes their own password (voluntarily or because they must)."""
-    user = User.objects.select_for_update().get(pk=user.pk)
+    """The user changes their own password (voluntarily or because they must). The verifications
+    and the hashing happen before the transaction, which only writes."""
+    user = User.objects.select_related("tenant").get(pk=user.pk)
     if current is not None and not user.check_password(current):
         raise InvalidInput(errors.PASSWORD_WRONG)
     check_password(new, user)
     if user.check_password(new):
         raise InvalidInput(errors.PASSWORD_WEAK, reasons=str(_same_password_message()))
-    before = _user_snapshot(user)
-    user.set_password(new)
-    user.must_change_password = False
-    _revoke_credentials(user)  # the caller keeps its web session (update_session_auth_hash)
-    user.save(update_fields=["password", "must_change_password", "credentials_version"])
-    _audit_user(actor, "user.change_password", user, before=before, after=_user_snapshot(user))
+    encoded = make_password(new)
+    with transaction.atomic():
+        user = User.objects.select_for_update().select_related("tenant").get(pk=user.pk)
+        before = _user_snapshot(user)
+        user.password = encoded
+        user.must_change_password = False
+        _revoke_credentials(user)  # the caller keeps its web session (update_session_auth_hash)
+        user.save(update_fields=["password", "must_change_password", "credentials_version"])
+        _audit_user(actor, "user.change_password", user, before=before, after=_user_snapshot(user))
     return user
 
 

@@ -73,7 +73,6 @@ class Enrolment:
     admin: User
 
 
-@transaction.atomic
 def partner_enrol(
     *,
     company_name: str,
@@ -93,24 +92,28 @@ def partner_enrol(
         raise InvalidInput(errors.REGION_NOT_EUROPEAN, region=region[:64])
     market_currency(country)
     actor = system_principal("enrolment")
-    tenant = directory.tenant_create(
-        actor=actor,
-        domain=domain,
-        name=company_name,
-        kind=Tenant.Kind.PARTNER,
-        region=reg.id,
-        country=country,
-    )
-    account = partner_account_create(actor=actor, tenant=tenant, company_name=company_name)
-    created = directory.user_create(
-        actor=actor,
-        tenant=tenant,
-        upn=f"{admin_local_part.strip()}@{tenant.domain}",
-        display_name=admin_name,
-        roles=[Role.GLOBAL_ADMIN],
-        password=password,
-        must_change_password=False,
-    )
+    # Hashed before the transaction, which then only writes.
+    upn = f"{admin_local_part.strip()}@{directory.normalise_domain(domain)}"
+    hashed = directory.hash_password(password, upn=upn, display_name=admin_name)
+    with transaction.atomic():
+        tenant = directory.tenant_create(
+            actor=actor,
+            domain=domain,
+            name=company_name,
+            kind=Tenant.Kind.PARTNER,
+            region=reg.id,
+            country=country,
+        )
+        account = partner_account_create(actor=actor, tenant=tenant, company_name=company_name)
+        created = directory.user_create(
+            actor=actor,
+            tenant=tenant,
+            upn=f"{admin_local_part.strip()}@{tenant.domain}",
+            display_name=admin_name,
+            roles=[Role.GLOBAL_ADMIN],
+            password=hashed,
+            must_change_password=False,
+        )
     return Enrolment(account=account, admin=created.user)
 
 
