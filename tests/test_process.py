@@ -370,3 +370,76 @@ def test_acknowledged_writes_survive_kill_9_exactly_once(demo):
         assert stuck == 0
     verified = hanse("audit", "verify", "--config", config)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_an_import_job_survives_kill_9_of_its_worker(demo):
+    """A large import runs in `hanse worker`; kill -9 of the worker mid-import and a new worker
+    finish it: every row done exactly once, each created user's password in the report."""
+    from tests.test_postgres_process import wait_ready
+
+    users = json.loads((demo / "demo-users.json").read_text())
+    admin = next(u for u in users if u["instance"] == "eu" and "global_admin" in u["roles"])
+    config = str(demo / "eu.toml")
+    env = {k: v for k, v in os.environ.items() if k not in ("HANSE_CONFIG", "DJANGO_SETTINGS_MODULE")}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hanse", "serve", "--config", config, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+    def worker() -> subprocess.Popen:
+        cmd = [sys.executable, "-m", "hanse", "worker", "--config", config, "--interval", "0.2"]
+        return subprocess.Popen(
+            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+
+    running = worker()
+    try:
+        wait_ready(base, server)
+        issued = hanse("token", "issue", "--config", config, "--user", admin["upn"])
+        headers = {"Authorization": f"Bearer {issued.stdout.strip()}"}
+        customer = httpx.get(f"{base}/v1/customers?size=1", headers=headers, timeout=10).json()["items"][0]
+        domain = customer["companyProfile"]["domain"]
+        run = uuid.uuid4().hex[:6]
+        n = 120
+        csv = "userPrincipalName,displayName\n" + "".join(f"imp{run}{i}@{domain},Row {i}\n" for i in range(n))
+        posted = httpx.post(
+            f"{base}/v1/customers/{customer['id']}/users/import",
+            headers={**headers, "Content-Type": "text/csv"},
+            content=csv.encode(),
+            timeout=30,
+        )
+        assert posted.status_code == 202, posted.text
+        progress_url = base + posted.headers["Location"]
+
+        def progress() -> dict:
+            # Read without taking the passwords: only while the job runs.
+            return httpx.get(progress_url, headers=headers, timeout=10).json()
+
+        deadline = time.monotonic() + 120
+        while progress()["processedRows"] < 15:
+            assert time.monotonic() < deadline and running.poll() is None, "the worker did not start"
+            time.sleep(0.2)
+        os.killpg(running.pid, signal.SIGKILL)
+        running.wait(timeout=10)
+        stopped = progress()
+        assert stopped["status"] != "done" and 15 <= stopped["processedRows"] < n
+        time.sleep(1)
+        assert progress()["processedRows"] == stopped["processedRows"]  # nothing runs it now
+
+        running = worker()
+        while (report := progress())["status"] != "done":
+            assert time.monotonic() < deadline and running.poll() is None, "the import did not finish"
+            time.sleep(0.3)
+        assert report["processedRows"] == n and report["refused"] == []
+        created = {row["userPrincipalName"]: row["password"] for row in report["created"]}
+        assert sorted(created) == sorted(f"imp{run}{i}@{domain}" for i in range(n))  # each row once
+        assert all(created.values())  # no password lost with the first worker
+    finally:
+        for proc in (running, server):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)

@@ -115,6 +115,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _ensure_migrated()
     from django.core.management import call_command
 
+    from hanse.directory.tasks import resume_user_imports
+
+    # A job whose worker died stays "running" in the queue: import jobs are queued again, and
+    # run from their first row not done (each row commits with the job's progress).
+    resume_user_imports()
     argv = ["--no-reload", "--queue-name", "*", "--interval", str(args.interval)]
     if args.batch:
         argv.append("--batch")

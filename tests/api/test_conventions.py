@@ -340,28 +340,38 @@ def test_unknown_query_parameter_is_400(admin, api_for):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_database_locked_past_its_timeout_is_503_with_retry_after_not_500(admin, api_for, client):
-    """A real lock: another connection holds SQLite's write lock while the request needs it."""
-    import sqlite3
-
+    """A real lock, held by another connection while the request needs it: SQLite's write lock,
+    or on PostgreSQL a lock on the users table, with a short lock timeout for the test."""
     from django.db import connection
 
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite's write lock; PostgreSQL's lock timeout maps the same way (hanse.db.is_busy)")
     api = api_for(admin)
     before = ApiToken.objects.count()
-    holder = sqlite3.connect(connection.settings_dict["NAME"], timeout=1, isolation_level=None)
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA busy_timeout = 200")  # rather than 30 s, for the test
-    try:
+    cfg = connection.settings_dict
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        holder = sqlite3.connect(cfg["NAME"], timeout=1, isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")
+        wait, restore = "PRAGMA busy_timeout = 200", "PRAGMA busy_timeout = 30000"
+    else:
+        import psycopg
+
+        holder = psycopg.connect(
+            dbname=cfg["NAME"], user=cfg["USER"], password=cfg["PASSWORD"], host=cfg["HOST"], port=cfg["PORT"]
+        )
+        holder.execute("LOCK TABLE directory_user IN ACCESS EXCLUSIVE MODE")
+        wait, restore = "SET lock_timeout = '200ms'", "SET lock_timeout = 0"
+    with connection.cursor() as cursor:
+        cursor.execute(wait)  # rather than the production timeout, for the test
+    try:
         r = api.post_json("/v1/tokens", {"label": "busy"})
         body = assert_error(r, 503, 1503)
         assert r["Retry-After"] == "2" and "Retry in 2 seconds" in body["description"]
         page = client.post("/signin", {"username": admin.upn, "password": "x" * 12})
         assert page.status_code == 503 and page["Retry-After"] == "2"
     finally:
-        holder.execute("ROLLBACK")
+        holder.rollback() if connection.vendor != "sqlite" else holder.execute("ROLLBACK")
         holder.close()
         with connection.cursor() as cursor:
-            cursor.execute("PRAGMA busy_timeout = 30000")
+            cursor.execute(restore)
     assert ApiToken.objects.count() == before

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
@@ -23,7 +23,7 @@ from hanse.directory import customer_users as services
 from hanse.directory import partner_users as partner_services
 from hanse.directory.models import User
 from hanse.directory.selectors import customer_user_get, customer_users_page, partner_user_get, partner_users
-from hanse.directory.users_api import ImportOut
+from hanse.directory.users_api import ImportJobOut, ImportOut
 from hanse.licensing import services as licensing
 from hanse.licensing.selectors import licences_by_user, licences_of, subscribed_skus
 from hanse.validators import NO_NUL, NOT_BLANK, UPN_PATTERN, MarketCode, SkuId
@@ -321,18 +321,39 @@ def create_user(request: HttpRequest, customer_id: uuid.UUID, body: UserCreateIn
 # Before /users/{user_id}, like /v1: 'import' is not a user id.
 @router.post(
     "/customers/{customer_id}/users/import",
-    response={200: ImportOut},
-    summary="Import users from CSV (text/csv: userPrincipalName,displayName,usageLocation)",
+    response={200: ImportOut, 202: ImportJobOut},
+    summary=(
+        "Import users from CSV (text/csv: userPrincipalName,displayName,usageLocation): up to "
+        f"{services.INLINE_ROWS} rows at once (200), more as a job to follow (202, Location)"
+    ),
     openapi_extra={
         "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
     },
 )
-def import_users(request: HttpRequest, customer_id: uuid.UUID) -> ImportOut:
+def import_users(request: HttpRequest, customer_id: uuid.UUID, response: HttpResponse) -> Any:
     request.idempotency_redact = ("created",)  # type: ignore[attr-defined]
-    report = services.customer_users_import(
+    outcome = services.customer_users_import(
         actor=request.principal, customer_id=customer_id, data=request.body
     )
-    return ImportOut.of(report)
+    if isinstance(outcome, services.ImportReport):
+        return ImportOut.of(outcome)
+    response["Location"] = f"{request.path.rsplit('/import', 1)[0]}/imports/{outcome.id}"
+    return Status(202, ImportJobOut.of(job=outcome))
+
+
+@router.get(
+    "/customers/{customer_id}/users/imports/{import_id}",
+    response={200: ImportJobOut},
+    summary="A large import's progress, and its report (temporary passwords in the first read once done)",
+)
+def get_import(
+    request: HttpRequest, customer_id: uuid.UUID, import_id: uuid.UUID, response: HttpResponse
+) -> ImportJobOut:
+    response["Cache-Control"] = "no-store"
+    progress = services.user_import_read(
+        actor=request.principal, customer_id=customer_id, import_id=import_id
+    )
+    return ImportJobOut.of(progress)
 
 
 @router.get(

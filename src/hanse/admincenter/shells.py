@@ -43,6 +43,7 @@ def patterns(shell: str) -> list[URLPattern]:
         (c + "users/", v.users, "users"),
         (c + "users/new", v.user_new, "user_new"),
         (c + "users/import", v.users_import, "users_import"),
+        (c + "users/imports/<uuid:import_id>", v.users_import_job, "users_import_job"),
         (c + "users/deleted", v.users_deleted, "users_deleted"),
         (u, v.user_detail, "user"),
         (u + "licences", v.user_licences, "user_licences"),

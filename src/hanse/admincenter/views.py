@@ -243,7 +243,7 @@ def users_import(request: HttpRequest, shell: str, customer_id: uuid.UUID) -> Ht
         status = 400
         if form.is_valid():
             try:
-                report = users_svc.customer_users_import(
+                outcome = users_svc.customer_users_import(
                     actor=request.principal,  # type: ignore[attr-defined]
                     customer_id=customer.id,
                     data=form.cleaned_data["file"].read(users_svc.CSV_MAX_BYTES + 1),
@@ -252,7 +252,9 @@ def users_import(request: HttpRequest, shell: str, customer_id: uuid.UUID) -> Ht
                 form.add_error(None, e.description)
                 status = e.status
             else:
-                status = 200
+                if not isinstance(outcome, users_svc.ImportReport):  # a job: follow its progress
+                    return redirect(f"{sh.ns}:users_import_job", customer.id, outcome.id)
+                status, report = 200, outcome
     response = render(
         request,
         "admincenter/users_import.html",
@@ -260,6 +262,22 @@ def users_import(request: HttpRequest, shell: str, customer_id: uuid.UUID) -> Ht
         status=status,
     )
     return _once(response) if report is not None else response
+
+
+@require_action(USERS)
+def users_import_job(
+    request: HttpRequest, shell: str, customer_id: uuid.UUID, import_id: uuid.UUID
+) -> HttpResponse:
+    """A large import's progress, refreshing itself until done; then its report, once."""
+    sh = SHELLS[shell]
+    customer = _customer(request, customer_id)
+    progress = users_svc.user_import_read(
+        actor=request.principal,  # type: ignore[attr-defined]
+        customer_id=customer.id,
+        import_id=import_id,
+    )
+    ctx = _ctx(request, sh, customer, job=progress.job, report=progress.report)
+    return _once(render(request, "admincenter/users_import_job.html", ctx))
 
 
 @require_action(USERS)

@@ -305,13 +305,7 @@ class ApiMiddleware:
             return self._claimed(request, who, fingerprint)
         try:
             with transaction.atomic():
-                claim = IdempotentRequest.objects.create(
-                    **who,
-                    method=request.method or "",
-                    path=request.path[:512],
-                    fingerprint=fingerprint,
-                    created_at=clock.now(),
-                )
+                claim = _claim(request, who, fingerprint)
                 response = self.get_response(request)
                 if response.status_code >= 500 or response.streaming:
                     # Not an outcome: the work is undone with the claim, and a retry may succeed.
@@ -330,13 +324,7 @@ class ApiMiddleware:
         IdempotentRequest.objects.filter(**who, status=0, created_at__lt=stale).delete()
         try:
             with transaction.atomic():
-                claim = IdempotentRequest.objects.create(
-                    **who,
-                    method=request.method or "",
-                    path=request.path[:512],
-                    fingerprint=fingerprint,
-                    created_at=clock.now(),
-                )
+                claim = _claim(request, who, fingerprint)
         except IntegrityError:
             return self._replay(request, who, fingerprint)
         response = self.get_response(request)
@@ -357,6 +345,17 @@ class ApiMiddleware:
         if prior.status >= 400:
             replay.hanse_error = True  # type: ignore[attr-defined]
         return replay
+
+
+def _claim(request: HttpRequest, who: dict[str, object], fingerprint: str) -> IdempotentRequest:
+    """The key taken for this request; an IntegrityError when another holds it."""
+    return IdempotentRequest.objects.create(
+        **who,
+        method=request.method or "",
+        path=request.path[:512],
+        fingerprint=fingerprint,
+        created_at=clock.now(),
+    )
 
 
 def _fingerprint(request: HttpRequest) -> str:

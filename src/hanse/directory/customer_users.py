@@ -22,7 +22,7 @@ from hanse.access.scope import scoped
 from hanse.customers.models import Customer
 from hanse.customers.selectors import customer_get
 from hanse.directory import errors
-from hanse.directory.models import User
+from hanse.directory.models import User, UserImport
 from hanse.directory.selectors import customer_user_get
 from hanse.directory.services import (
     CreatedUser,
@@ -77,7 +77,7 @@ class NewUser:
     upn: str
     display_name: str
     usage_location: str = ""
-    password: str | None = None  # None: a generated one, returned once
+    password: str | HashedPassword | None = None  # None: a generated one, returned once
     must_change_password: bool = True
     first_name: str = ""
     last_name: str = ""
@@ -90,7 +90,9 @@ def customer_user_create(*, actor: Principal, customer_id: uuid.UUID, new: NewUs
     customer = _customer(actor, customer_id)
     location = _location(new.usage_location)
     upn = check_new_user(tenant=customer.tenant, upn=new.upn, roles=[])
-    password = hash_password(new.password, upn=upn, display_name=new.display_name)
+    password = new.password
+    if not isinstance(password, HashedPassword):
+        password = hash_password(password, upn=upn, display_name=new.display_name)
     with transaction.atomic():
         created = user_create(
             actor=actor,
@@ -255,17 +257,19 @@ def purge_deleted_users() -> int:
 
 @dataclass
 class ImportReport:
-    created: list[tuple[int, str, str]] = field(default_factory=list)  # (line, upn, temporary password)
+    created: list[tuple[int, str, str | None]] = field(default_factory=list)  # (line, upn, password)
     refused: list[tuple[int, str, str]] = field(default_factory=list)  # (line, upn, reason)
 
 
 COLUMNS = ("userPrincipalName", "displayName", "usageLocation")
+# Up to this many rows an import runs within its request (a password hash per row, some tens of
+# milliseconds each); a larger one is a job (UserImport) whose progress the caller follows.
+INLINE_ROWS = 20
+
+Row = tuple[int, str, str, str]  # line, userPrincipalName, displayName, usageLocation
 
 
-def customer_users_import(*, actor: Principal, customer_id: uuid.UUID, data: bytes) -> ImportReport:
-    """Create a user per valid row; name each bad row with its reason. Valid rows are kept even
-    when others are refused: each row is its own transaction."""
-    _customer(actor, customer_id)  # scope and permission before reading anything
+def _rows(data: bytes) -> list[Row]:
     if not data.strip():
         raise InvalidInput(errors.CSV_INVALID, reason=_("the file is empty"))
     if len(data) > CSV_MAX_BYTES:
@@ -283,21 +287,123 @@ def customer_users_import(*, actor: Principal, customer_id: uuid.UUID, data: byt
         )
     if len(rows) > CSV_MAX_ROWS:
         raise InvalidInput(errors.CSV_INVALID, reason=_("more than %(n)s rows") % {"n": CSV_MAX_ROWS})
-    report = ImportReport()
-    for line, row in enumerate(rows, start=2):
-        upn = (row.get("userPrincipalName") or "").strip()
-        try:
-            created = customer_user_create(
-                actor=actor,
-                customer_id=customer_id,
-                new=NewUser(
-                    upn=upn,
-                    display_name=(row.get("displayName") or "").strip(),
-                    usage_location=(row.get("usageLocation") or "").strip(),
-                ),
-            )
-        except DomainError as e:
-            report.refused.append((line, upn, e.description))
-        else:
-            report.created.append((line, created.user.upn, created.password))
-    return report
+    return [
+        (
+            line,
+            (row.get("userPrincipalName") or "").strip(),
+            (row.get("displayName") or "").strip(),
+            (row.get("usageLocation") or "").strip(),
+        )
+        for line, row in enumerate(rows, start=2)
+    ]
+
+
+def customer_users_import(
+    *, actor: Principal, customer_id: uuid.UUID, data: bytes
+) -> ImportReport | UserImport:
+    """Create a user per valid row; name each bad row with its reason. Valid rows are kept even
+    when others are refused: each row is its own short transaction, its password hashed before
+    it. More than ``INLINE_ROWS`` rows: a job, returned queued, that a worker runs."""
+    customer = _customer(actor, customer_id)  # scope and permission before reading anything
+    rows = _rows(data)
+    if len(rows) <= INLINE_ROWS:
+        report = ImportReport()
+        for line, upn, name, location in rows:
+            try:
+                created = customer_user_create(
+                    actor=actor,
+                    customer_id=customer_id,
+                    new=NewUser(upn=upn, display_name=name, usage_location=location),
+                )
+            except DomainError as e:
+                report.refused.append((line, upn, e.description))
+            else:
+                report.created.append((line, created.user.upn, created.password))
+        return report
+    from hanse.directory.tasks import run_user_import
+
+    with transaction.atomic():
+        job = UserImport.objects.create(
+            tenant=customer.tenant,
+            partner_id=customer.partner_id,
+            requested_by_id=actor.user_id,
+            rows=[list(row) for row in rows],
+            created_at=clock.now(),
+        )
+        transaction.on_commit(lambda: run_user_import.enqueue(str(job.id)))
+    return job
+
+
+def user_import_run(import_id: uuid.UUID) -> UserImport:
+    """Run an import job to its end, from the first row not done (the worker's task). Each row's
+    user and the job's progress commit together; running it again, or twice at once, does each
+    row once."""
+    from hanse.directory.selectors import principal_for
+
+    job = UserImport.objects.select_related("requested_by", "tenant__customer").get(id=import_id)
+    customer = job.tenant.customer
+    requester = job.requested_by
+    while job.next_row < len(job.rows):
+        index = job.next_row
+        line, upn, name, location = job.rows[index]
+        hashed = hash_password(None, upn=upn, display_name=name)  # before the row's transaction
+        with transaction.atomic():
+            job = UserImport.objects.select_for_update().get(id=import_id)
+            if job.next_row != index:
+                continue  # another worker did this row meanwhile
+            job.status = UserImport.Status.RUNNING
+            try:
+                if requester is None or not requester.is_active or requester.deleted_at is not None:
+                    raise NotFound(errors.IMPORT_REQUESTER_GONE)
+                with transaction.atomic():
+                    created = customer_user_create(
+                        actor=principal_for(requester),
+                        customer_id=customer.id,
+                        new=NewUser(upn=upn, display_name=name, usage_location=location, password=hashed),
+                    )
+            except DomainError as e:
+                job.refused.append([line, upn, e.code, {k: str(v) for k, v in e.params.items()}])
+            else:
+                job.created.append([line, created.user.upn, hashed.plain])
+            job.next_row = index + 1
+            if job.next_row == len(job.rows):
+                job.status, job.finished_at = UserImport.Status.DONE, clock.now()
+            job.save(update_fields=["next_row", "created", "refused", "status", "finished_at"])
+    if job.status != UserImport.Status.DONE:  # an import of no rows
+        UserImport.objects.filter(id=import_id).update(status=UserImport.Status.DONE, finished_at=clock.now())
+        job.refresh_from_db()
+    return job
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    job: UserImport
+    report: ImportReport  # the rows done so far; reasons in the reader's language
+
+
+def user_import_read(*, actor: Principal, customer_id: uuid.UUID, import_id: uuid.UUID) -> ImportProgress:
+    """A job's progress and report. The temporary passwords are in the first read of the finished
+    report only; it clears them, in the same transaction."""
+    from hanse.errors import REGISTRY
+
+    _customer(actor, customer_id)
+    with transaction.atomic():
+        job = (
+            scoped(UserImport.objects.select_for_update(), actor, Action.CUSTOMER_USER_MANAGE)
+            .filter(id=import_id, tenant__customer__id=customer_id)
+            .first()
+        )
+        if job is None:
+            raise NotFound(errors.IMPORT_NOT_FOUND)
+        report = ImportReport(
+            created=[(line, upn, password) for line, upn, password in job.created],
+            refused=[
+                (line, upn, DomainError(REGISTRY[code], **params).description)
+                for line, upn, code, params in job.refused
+            ],
+        )
+        if job.status == UserImport.Status.DONE and job.passwords_shown_at is None:
+            job.passwords_shown_at = clock.now()
+            job.created = [[line, upn, None] for line, upn, _password in job.created]
+            job.save(update_fields=["passwords_shown_at", "created"])
+    return ImportProgress(job=job, report=report)

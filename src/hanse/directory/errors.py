@@ -53,3 +53,7 @@ OWN_ROLES = ErrorSpec(
 GLOBAL_ADMIN_PROTECTED = ErrorSpec(
     2030, 403, _("Only a Global admin can change the roles of a Global admin or deactivate one.")
 )
+IMPORT_NOT_FOUND = ErrorSpec(2031, 404, _("The import was not found."))
+IMPORT_REQUESTER_GONE = ErrorSpec(
+    2032, 404, _("The user who started the import can no longer act: nobody was created for this row.")
+)

@@ -126,3 +126,32 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user_id})"
+
+
+class UserImport(models.Model):
+    """A CSV import of a customer's users too large to run within one request: a job, row by row.
+    Each row's user and the job's progress commit in one transaction, so that a worker that dies
+    resumes at the first row not done, and no row is created twice or lost with its password."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="user_imports")
+    partner_id = models.UUIDField(null=True)
+    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    rows = models.JSONField()  # [line, userPrincipalName, displayName, usageLocation]
+    next_row = models.PositiveIntegerField(default=0)
+    created = models.JSONField(default=list)  # [line, userPrincipalName, temporary password | null]
+    refused = models.JSONField(default=list)  # [line, userPrincipalName, error code, its parameters]
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    passwords_shown_at = models.DateTimeField(null=True, blank=True)  # then cleared: shown once
+
+    hanse_scope = Scope(partner="partner_id", tenant="tenant_id", customer_data=True)
+
+    def __str__(self) -> str:
+        return f"import {self.id} ({self.next_row}/{len(self.rows)})"

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django_tasks import task
 
-from hanse.directory.customer_users import purge_deleted_users
+from hanse.directory.customer_users import purge_deleted_users, user_import_run
 
 
 @task()
 def purge_deleted_customer_users() -> int:
     """Remove customer users deleted more than 30 days ago; scheduled at each deletion."""
     return purge_deleted_users()
+
+
+@task()
+def run_user_import(import_id: str) -> int:
+    """Run a CSV import job from its first row not done; returns the rows done."""
+    return user_import_run(uuid.UUID(import_id)).next_row
+
+
+def resume_user_imports() -> int:
+    """Queue every import job not done (at worker start); returns how many."""
+    from hanse.directory.models import UserImport
+
+    pending = list(UserImport.objects.exclude(status=UserImport.Status.DONE).values_list("id", flat=True))
+    for import_id in pending:
+        run_user_import.enqueue(str(import_id))
+    return len(pending)

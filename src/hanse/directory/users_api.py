@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from hanse.api.filters import partner_center_filter
@@ -19,7 +19,7 @@ from hanse.api.schemas import Attributes, Body, CollectionLinks, ErrorBody, Obje
 from hanse.catalog.models import Offer, sku_guid
 from hanse.catalog.selectors import offer_ids, offers_by_id
 from hanse.directory import customer_users as services
-from hanse.directory.models import User
+from hanse.directory.models import User, UserImport
 from hanse.directory.selectors import customer_user_get, customer_users_page
 from hanse.instance.routing import ADMIN_CENTER_API, ensure_partner_center
 from hanse.licensing import services as licensing
@@ -233,6 +233,42 @@ class ImportOut(Schema):
         )
 
 
+class ImportJobOut(Schema):
+    """A large import, run as a job: its progress, and the rows done so far. The temporary
+    passwords are in the first answer after it is done, and never again."""
+
+    id: uuid.UUID
+    status: Literal["queued", "running", "done"]
+    totalRows: int
+    processedRows: int
+    created: list[ImportRowOut]
+    refused: list[ImportRowOut]
+    createdDateTime: datetime
+    finishedDateTime: datetime | None
+    attributes: Attributes
+
+    @classmethod
+    def of(
+        cls, progress: services.ImportProgress | None = None, *, job: UserImport | None = None
+    ) -> ImportJobOut:
+        """``progress``: what a read returned; ``job`` alone: one just queued, nothing done."""
+        job = progress.job if progress is not None else job
+        assert job is not None
+        report = progress.report if progress is not None else services.ImportReport()
+        rows = ImportOut.of(report)
+        return cls(
+            id=job.id,
+            status=job.status,
+            totalRows=len(job.rows),
+            processedRows=job.next_row,
+            created=rows.created,
+            refused=rows.refused,
+            createdDateTime=job.created_at,
+            finishedDateTime=job.finished_at,
+            attributes=Attributes(objectType="UserImport"),
+        )
+
+
 USER_FILTER_FIELDS = {
     "DisplayName": ("displayName", "starts_with"),
     "UserPrincipalName": ("userPrincipalName", "starts_with"),
@@ -309,19 +345,40 @@ def create_user(request: HttpRequest, customer_id: uuid.UUID, body: UserIn) -> S
 # Before /users/{user_id}: the router tries paths in order, and 'import' would match it.
 @router.post(
     "/customers/{customer_id}/users/import",
-    response={200: ImportOut, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody},
-    summary="Import users from CSV (text/csv: userPrincipalName,displayName,usageLocation)",
+    response={200: ImportOut, 202: ImportJobOut, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody},
+    summary=(
+        "Import users from CSV (text/csv: userPrincipalName,displayName,usageLocation): up to "
+        f"{services.INLINE_ROWS} rows at once (200), more as a job to follow (202, Location)"
+    ),
     openapi_extra={
         "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
     },
 )
-def import_users(request: HttpRequest, customer_id: uuid.UUID) -> ImportOut:
+def import_users(request: HttpRequest, customer_id: uuid.UUID, response: HttpResponse) -> Any:
     ensure_partner_center("customer_users", endpoint=_users_endpoint(customer_id, "/import"))
     request.idempotency_redact = ("created",)  # type: ignore[attr-defined]
-    report = services.customer_users_import(
+    outcome = services.customer_users_import(
         actor=request.principal, customer_id=customer_id, data=request.body
     )
-    return ImportOut.of(report)
+    if isinstance(outcome, services.ImportReport):
+        return ImportOut.of(outcome)
+    response["Location"] = f"/v1/customers/{customer_id}/users/imports/{outcome.id}"
+    return Status(202, ImportJobOut.of(job=outcome))
+
+
+@router.get(
+    "/customers/{customer_id}/users/imports/{import_id}",
+    response={200: ImportJobOut, 404: ErrorBody},
+    summary="A large import's progress, and its report (temporary passwords in the first read once done)",
+)
+def get_import(
+    request: HttpRequest, customer_id: uuid.UUID, import_id: uuid.UUID, response: HttpResponse
+) -> ImportJobOut:
+    response["Cache-Control"] = "no-store"
+    progress = services.user_import_read(
+        actor=request.principal, customer_id=customer_id, import_id=import_id
+    )
+    return ImportJobOut.of(progress)
 
 
 @router.get(
