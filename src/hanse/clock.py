@@ -1,4 +1,5 @@
-"""The one clock (DESIGN §4.5): every "now" comes from here, so expiry and retention are testable."""
+"""The one clock (docs/architecture.md §5): every "now" comes from here, so that expiry and
+retention are testable."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Typed domain errors with stable numeric codes (DESIGN §4.4).
+"""Typed domain errors with stable numeric codes (docs/architecture.md §4).
 
 Each app declares its errors as ``ErrorSpec`` constants in its own ``errors.py``. The API renders
 ``{"code", "description", "data", "source"}``; the UI shows the same translated description.

@@ -120,7 +120,7 @@ FILTER_BY_HAND = {
 
 
 def test_selectors_never_filter_by_partner_or_tenant_by_hand():
-    """Selectors narrow by partner or tenant only through ``scoped`` (DESIGN §4.1)."""
+    """Selectors narrow by partner or tenant only through ``scoped`` (docs/architecture.md §1)."""
     offenders = []
     for path in SRC.rglob("selectors.py"):
         tree = ast.parse(path.read_text())

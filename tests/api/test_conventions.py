@@ -1,4 +1,5 @@
-"""API-wide conventions (DESIGN §6): error body, locale, correlation, idempotency, rate limit, OpenAPI."""
+"""API-wide conventions (docs/architecture.md §10): error body, locale, correlation, idempotency,
+rate limit, bodies, OpenAPI."""
 
 from __future__ import annotations
 

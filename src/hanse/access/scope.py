@@ -1,4 +1,4 @@
-"""The one tenant-scope helper (DESIGN §4.1) and the one permission guard (§4.2).
+"""The one tenant-scope helper (docs/architecture.md §1) and the one permission guard (§2).
 
 Selectors never filter by partner or tenant by hand: they call ``scoped``. A model opts in by
 declaring ``hanse_scope``; a model without it cannot be scoped, which a test enforces.

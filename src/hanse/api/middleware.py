@@ -1,4 +1,4 @@
-"""API-wide conventions (DESIGN §6) for every ``/v1`` and admin-center API request.
+"""API-wide conventions (docs/architecture.md §10) for every ``/v1`` and admin-center API request.
 
 Order: language (``X-Locale``), bearer authentication, per-tenant rate limit, ``MS-RequestId``
 idempotency; on the way out, ``MS-CorrelationId`` is echoed and any error is given the standard

@@ -1,4 +1,4 @@
-"""The instance's TOML configuration (DESIGN §7), validated on load.
+"""The instance's TOML configuration (docs/operators.md; docs/architecture.md §11), validated on load.
 
 A bad file is answered with the file, the key and what is wrong, so that an operator can fix it
 without reading code.

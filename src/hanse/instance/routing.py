@@ -1,4 +1,4 @@
-"""Where each of the source document's four tasks is done in this instance (DESIGN §7 task_routing).
+"""Where each of the source document's four tasks is done in this instance (docs/operators.md: task_routing).
 
 In the sovereign instance partner users, customer users, password resets and licences are managed
 in the instance's admin center; the partner center still reads them but refuses the writes.

@@ -65,7 +65,7 @@ def licence_update(
 
 
 def ensure_seats_cover(*, subscription: Subscription, quantity: int | None, status: str) -> None:
-    """A subscription may not drop below the seats its customer has assigned (DESIGN: say what to do)."""
+    """A subscription may not drop below the seats its customer has assigned (its refusal says what to do)."""
     others = seats(subscription.customer_id, subscription.offer_id, excluding=subscription.id)
     remaining = others + (quantity if status == Subscription.Status.ACTIVE and quantity else 0)
     used = consumed(subscription.customer_id, subscription.offer_id)

@@ -1,0 +1,62 @@
+"""Rules of docs/architecture.md that no other test keeps: one clock, typed errors."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import polib
+
+import hanse
+from hanse.errors import REGISTRY
+
+SRC = Path(hanse.__file__).resolve().parent
+
+
+def _modules() -> list[Path]:
+    return [p for p in SRC.rglob("*.py") if "migrations" not in p.parts]
+
+
+def test_one_clock():
+    """§5: every "now" comes from hanse.clock, the one place that may read the system's."""
+    offenders = []
+    for path in _modules():
+        if path == SRC / "clock.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                owner = node.func.value
+                name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", "")
+                if (name, node.func.attr) in {
+                    ("timezone", "now"),
+                    ("datetime", "now"),
+                    ("datetime", "utcnow"),
+                    ("date", "today"),
+                }:
+                    offenders.append(f"{path.relative_to(SRC)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_error_codes_are_unique_and_translated():
+    """§4: each code has one meaning, one status, and its message in German and French."""
+    import importlib
+
+    from django.utils import translation
+
+    from hanse.errors import ErrorSpec
+
+    specs = []
+    for path in _modules():
+        if path.name == "errors.py":
+            module = importlib.import_module("hanse." + ".".join(path.relative_to(SRC).with_suffix("").parts))
+            specs += [value for value in vars(module).values() if isinstance(value, ErrorSpec)]
+    assert len(specs) > 50
+    for spec in specs:
+        assert REGISTRY[spec.code] is spec or REGISTRY[spec.code].message == spec.message, spec.code
+        assert 400 <= spec.status <= 599
+    with translation.override("en"):
+        msgids = {spec.code: str(spec.message) for spec in specs}
+    for lang in ("de", "fr"):
+        catalogue = polib.pofile(str(SRC / "locale" / lang / "LC_MESSAGES" / "django.po"))
+        translated = {e.msgid for e in catalogue if e.msgstr and not e.obsolete and "fuzzy" not in e.flags}
+        assert sorted(code for code, msgid in msgids.items() if msgid not in translated) == [], lang
