@@ -321,3 +321,22 @@ def test_a_stale_claim_of_a_dead_import_is_taken_over(partner, make_user, make_c
     assert taken.status_code == 200, taken.content
     assert [r["userPrincipalName"] for r in taken.json()["created"]] == ["row@import.example"]
     assert IdempotentRequest.objects.get().status == 200
+
+
+def test_unnumbered_lines_take_the_numbers_no_line_was_given(seller, customer):
+    body = {
+        "lineItems": [
+            {"offerId": "WORKPLACE-BASIC", "quantity": 1},
+            {"offerId": "MAIL-PLAN-1", "quantity": 1, "lineItemNumber": 0},
+            {"offerId": "WORKPLACE-BASIC", "quantity": 2},
+        ]
+    }
+    r = seller.post_json(f"/v1/customers/{customer.id}/orders", body)
+    assert r.status_code == 201, r.content
+    assert [(li["offerId"], li["lineItemNumber"]) for li in r.json()["lineItems"]] == [
+        ("MAIL-PLAN-1", 0),
+        ("WORKPLACE-BASIC", 1),
+        ("WORKPLACE-BASIC", 2),
+    ]
+    twice = {"lineItems": [{"offerId": "MAIL-PLAN-1", "quantity": 1, "lineItemNumber": 3}] * 2}
+    assert_error(seller.post_json(f"/v1/customers/{customer.id}/orders", twice), 400, 7009)

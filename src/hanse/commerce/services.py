@@ -57,7 +57,10 @@ def order_create(*, actor: Principal, customer_id: uuid.UUID, lines: list[LineIt
     ensure_active(account)
     if not 1 <= len(lines) <= MAX_LINES:
         raise InvalidInput(errors.ORDER_EMPTY, max=MAX_LINES)
-    numbers = [line.number if line.number is not None else i for i, line in enumerate(lines)]
+    # A line without a number takes the lowest number no line was given, in order.
+    given = {line.number for line in lines if line.number is not None}
+    free = (n for n in range(len(lines) + len(given)) if n not in given)
+    numbers = [line.number if line.number is not None else next(free) for line in lines]
     duplicates = {n for n in numbers if numbers.count(n) > 1}
     if duplicates:
         raise InvalidInput(errors.DUPLICATE_LINE, number=min(duplicates))
