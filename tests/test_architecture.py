@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import polib
+import pytest
 
 import hanse
 from hanse.errors import REGISTRY
@@ -60,3 +61,37 @@ def test_error_codes_are_unique_and_translated():
         catalogue = polib.pofile(str(SRC / "locale" / lang / "LC_MESSAGES" / "django.po"))
         translated = {e.msgid for e in catalogue if e.msgstr and not e.obsolete and "fuzzy" not in e.flags}
         assert sorted(code for code, msgid in msgids.items() if msgid not in translated) == [], lang
+
+
+# Each rule of policy, by the name that only its service may read (§7): a page may show what the
+# service would answer, through the function the service itself calls, but never decide it again.
+POLICY_READ_ONLY_IN = {
+    "accepts_new_customers": {
+        "customers/services.py",
+        "partners/services.py",
+        "instance/config.py",
+        "demo.py",
+    },
+    "ensure_partner_center(": {
+        "directory/customer_users.py",
+        "directory/partner_users.py",
+        "licensing/services.py",
+        "instance/routing.py",
+    },
+    "trustee_required": {
+        "instance/config.py",
+        "directory/services.py",  # the CLI mints no token for a customer's user under the trustee
+        "demo.py",
+        "demo_seed.py",
+        "settings.py",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(POLICY_READ_ONLY_IN))
+def test_policy_is_kept_in_its_service(name):
+    """§7: task routing, the closure to new business and the trustee's gate are each read in the
+    service that keeps them, so that no new entry point can miss one."""
+    readers = {str(p.relative_to(SRC)) for p in _modules() if name in p.read_text()}
+    assert readers <= POLICY_READ_ONLY_IN[name], sorted(readers - POLICY_READ_ONLY_IN[name])
+    assert readers & {f for f in POLICY_READ_ONLY_IN[name] if "services" in f or "routing" in f}

@@ -154,6 +154,29 @@ def test_token_issue_prints_a_working_token(admin, capsys):
     assert (stored.expires_at - stored.created_at).total_seconds() == 120
 
 
+def test_token_issue_for_a_customer_user_on_a_trustee_instance_is_refused_and_audited(
+    partner, make_customer, make_user, swap_instance, capsys
+):
+    """The operator's CLI does not act as a customer's user where the trustee gates access; a
+    partner's user still gets its token (docs/trustee.md)."""
+    from hanse.audit.models import AuditRecord
+
+    customer = make_customer(partner)
+    upn = f"admin@{customer.tenant.domain}"
+    swap_instance(trustee_required=True)
+    assert main(["token", "issue", "--config", CONFIG, "--user", upn]) == 1
+    err = capsys.readouterr().err
+    assert "2033" in err and upn in err and "trustee" in err
+    assert not ApiToken.objects.filter(user__upn=upn).exists()
+    refused = AuditRecord.objects.get(action="token.issue_refused")
+    assert (refused.actor_upn, refused.tenant_id, refused.after["user"]) == ("cli", customer.tenant_id, upn)
+    staff = make_user(partner.tenant, Role.ADMIN_AGENT)
+    assert main(["token", "issue", "--config", CONFIG, "--user", staff.upn]) == 0
+    assert user_for_bearer(capsys.readouterr().out.strip()) == staff
+    swap_instance(trustee_required=False)
+    assert main(["token", "issue", "--config", CONFIG, "--user", upn]) == 0
+
+
 def test_token_issue_unknown_user_and_bad_ttl(db, admin, capsys):
     assert main(["token", "issue", "--config", CONFIG, "--user", "ghost@nowhere.example"]) == 1
     assert "ghost@nowhere.example" in capsys.readouterr().err

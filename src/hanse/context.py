@@ -14,6 +14,9 @@ class RequestContext:
     request_id: str = ""
     correlation_id: str = ""
     client_address: str = ""
+    # Where the request came in: "partnercenter", "admincenter", or "" (the CLI, jobs), so that a
+    # service keeps the instance's task routing whatever the path (instance/routing.py).
+    place: str = ""
 
 
 _EMPTY = RequestContext()

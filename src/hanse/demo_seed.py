@@ -12,7 +12,8 @@ from django.db import transaction
 
 from hanse import clock
 from hanse.access.principal import Principal, system_principal
-from hanse.access.roles import PARTNER_ROLES, Role
+from hanse.access.roles import PARTNER_ROLES, Action, Role
+from hanse.access.scope import scoped
 from hanse.catalog.models import Offer
 from hanse.catalog.services import catalog_load
 from hanse.commerce.models import Subscription
@@ -170,7 +171,7 @@ def seed(*, out: Path) -> None:
         roles = sorted(PARTNER_ROLES, key=list(ROLE_LOCALPART).index) if full_staff else [Role.GLOBAL_ADMIN]
         for role in roles:
             add(tenant, ROLE_LOCALPART[role], f"{role.label} ({name.split()[0]})", [role])
-        admin = User.objects.get(upn=f"admin@{domain}")
+        admin = scoped(User.objects.all(), actor, Action.PARTNER_VIEW).get(upn=f"admin@{domain}")
         agreement_sign(actor=principal_for(admin), name=admin.display_name, email=admin.upn)
 
     catalog_load(
@@ -178,10 +179,11 @@ def seed(*, out: Path) -> None:
         path=CATALOG_DIR / ("offers-sovereign.json" if inst.is_sovereign else "offers-public.json"),
     )
     for domain, *_ in PARTNERS.get(inst.id, []):
-        account = PartnerAccount.objects.get(tenant__domain=domain)
+        account = scoped(PartnerAccount.objects.all(), actor, Action.PARTNER_VIEW).get(tenant__domain=domain)
         _seed_customers(actor, account, CUSTOMERS.get(domain, []))
 
-    first = Customer.objects.select_related("tenant").order_by("created_at").first()
+    customers = scoped(Customer.objects.select_related("tenant"), actor, Action.CUSTOMER_VIEW)
+    first = customers.order_by("created_at").first()
     if first is not None:
         add(first.tenant, "it-admin", f"IT admin ({first.company_name})", [Role.CUSTOMER_GLOBAL_ADMIN])
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "hanse.catalog",
     "hanse.commerce",
     "hanse.licensing",
+    "hanse.trustee",
     "hanse.admincenter",
     "hanse.api",
     "hanse.web",

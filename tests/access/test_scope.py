@@ -14,6 +14,9 @@ from hanse.access.scope import scoped
 from hanse.audit.models import AuditRecord
 from hanse.customers.models import Customer
 from hanse.directory.models import Tenant
+from hanse.errors import NotPermitted
+from hanse.partners.models import PartnerAccount
+from tests.access.scope_lint import hand_filters, unscoped_queries
 from tests.conftest import principal_of
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "hanse"
@@ -45,13 +48,20 @@ def test_customer_admin_sees_only_own_tenant(make_partner, make_user, make_tenan
     assert cb.pk not in {c.pk for c in scoped(Customer.objects.all(), admin, Action.CUSTOMER_USER_MANAGE)}
 
 
-def test_operator_of_trustee_instance_has_no_standing_access(partner, make_user, make_tenant, swap_instance):
+@pytest.mark.parametrize("trustee_required", [True, False])
+def test_an_operator_has_no_standing_access_on_any_instance(
+    partner, make_user, make_tenant, swap_instance, trustee_required
+):
+    """Customer Lockbox's rule, on the trustee instance and the public one alike: customer data
+    only under a grant (docs/trustee.md); the partners' accounts, which are no customer's, stay open."""
     _customer(partner, make_tenant)
     operator = principal_of(make_user(make_tenant(Tenant.Kind.PROVIDER), Role.OPERATOR))
-    swap_instance(trustee_required=True)
+    assert operator.is_operator and operator.grants == ()
+    swap_instance(trustee_required=trustee_required)
     assert scoped(Customer.objects.all(), operator, Action.INSTANCE_OPERATE).count() == 0
-    swap_instance(trustee_required=False)
-    assert scoped(Customer.objects.all(), operator, Action.INSTANCE_OPERATE).count() == 1
+    assert scoped(PartnerAccount.objects.all(), operator, Action.INSTANCE_OPERATE).count() == 1
+    with pytest.raises(NotPermitted):
+        scoped(Customer.objects.all(), operator, Action.CUSTOMER_VIEW)
 
 
 def test_audit_records_are_scoped_per_partner(make_partner, make_user, api_for):
@@ -108,28 +118,51 @@ def test_scoped_refuses_a_model_without_scope(admin):
         scoped(IdempotentRequest.objects.all(), principal_of(admin), Action.PARTNER_VIEW)
 
 
-FILTER_BY_HAND = {
-    "partner",
-    "partner_id",
-    "partner__id",
-    "tenant",
-    "tenant_id",
-    "user__tenant",
-    "tenant__partner_account",
+# The reads of a scoped model that do not pass the gate, each with why: before any principal
+# exists (sign-in) or where the instance itself asks (the CLI naming a user; whether a user name
+# is taken anywhere, which reads no row's content).
+UNSCOPED_READS = {
+    ("directory/auth.py", "authenticate"): "sign-in: who is signing in, before any principal exists",
+    ("directory/auth.py", "signed_in_user"): "the user a session names, before its principal exists",
+    ("directory/selectors.py", "user_by_upn"): "the operator's CLI on the host names a user",
+    ("directory/services.py", "check_new_user"): "a user name is unique across the instance",
 }
 
 
-def test_selectors_never_filter_by_partner_or_tenant_by_hand():
-    """Selectors narrow by partner or tenant only through ``scoped`` (docs/architecture.md §1)."""
-    offenders = []
-    for path in SRC.rglob("selectors.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in {"filter", "get", "exclude"}:
-                for kw in node.keywords:
-                    # tenant_id=OuterRef(...) correlates a subquery with its outer row: a join,
-                    # not a narrowing (the subquery itself must still go through ``scoped``).
-                    joins = isinstance(kw.value, ast.Call) and getattr(kw.value.func, "id", "") == "OuterRef"
-                    if kw.arg in FILTER_BY_HAND and not joins:
-                        offenders.append(f"{path.relative_to(SRC)}:{node.lineno} {kw.arg}=")
+def _scoped_models() -> set[str]:
+    return {m.__name__ for m in apps.get_models() if hasattr(m, "hanse_scope")}
+
+
+def test_every_read_of_a_scoped_model_passes_the_gate():
+    """Every module, not only selectors: a scoped model's manager is used inside ``scoped(...)``,
+    to create a row, or at one of the few reads listed with their reason (docs/architecture.md §1)."""
+    offenders = [
+        f"{where} {func} {what}"
+        for where, func, what in unscoped_queries(SRC, _scoped_models())
+        if (where.split(":")[0], func) not in UNSCOPED_READS
+    ]
     assert offenders == []
+
+
+def test_the_gate_lint_finds_an_unscoped_read(tmp_path):
+    """The check above fails on the shapes it must catch (a lint that finds nothing proves nothing)."""
+    module = tmp_path / "leak.py"
+    module.write_text(
+        "def leak(p, cid):\n"
+        "    Customer.objects.filter(id=cid).first()\n"
+        "    ok = scoped(Customer.objects.all(), p, A).filter(id=cid)\n"
+        "    Customer.objects.create(company_name='x')\n"
+        "    qs = Subscription.objects.all()\n"
+        "    qs.filter(customer_id=cid)\n"
+        "    ok.filter(customer_id=cid)\n"
+        "    customer.subscriptions.filter(customer=cid)\n"
+    )
+    found = [f"{w} {what}" for w, _f, what in unscoped_queries(tmp_path, {"Customer", "Subscription"})]
+    assert found == ["leak.py:2 Customer.objects.filter", "leak.py:5 Subscription.objects.all"]
+    assert list(hand_filters(tmp_path)) == ["leak.py:6 leak customer_id=", "leak.py:8 leak customer="]
+
+
+def test_nothing_narrows_by_partner_tenant_or_customer_by_hand():
+    """Every module: a queryset is narrowed by partner, tenant or customer only after ``scoped``
+    (narrowing within scope), never instead of it (docs/architecture.md §1)."""
+    assert list(hand_filters(SRC)) == []

@@ -60,6 +60,26 @@ def test_never_lose_the_last_active_global_admin(ga_client, admin, partner, make
     assert admin.role_assignments.get().role == "admin_agent"
 
 
+def test_roles_and_state_in_one_patch_commit_together_or_not_at_all(ga_client, admin, partner, make_user):
+    """New roles that pass with a state that is refused: the roles stay as they were (one service,
+    one transaction), and the audit log holds neither change."""
+    other = make_user(partner.tenant, Role.GLOBAL_ADMIN)
+    patch(ga_client, other.id, {"state": "inactive"})
+    before = AuditRecord.objects.count()
+    # Adding a role to the last active Global admin passes alone; deactivating them does not.
+    assert_error(
+        patch(ga_client, admin.id, {"roles": ["global_admin", "billing_admin"], "state": "inactive"}),
+        409,
+        2023,
+    )
+    assert sorted(admin.role_assignments.values_list("role", flat=True)) == ["global_admin"]
+    assert User.objects.get(pk=admin.pk).is_active
+    assert AuditRecord.objects.count() == before
+    changed = patch(ga_client, other.id, {"roles": ["billing_admin"], "state": "active"})
+    assert changed.status_code == 200 and changed.json()["roles"] == ["billing_admin"]
+    assert changed.json()["state"] == "active"
+
+
 def test_user_management_admin_grants_only_the_roles_it_holds(partner, make_user, api_for):
     uma = api_for(make_user(partner.tenant, Role.USER_MANAGEMENT_ADMIN))
     assert invite(uma, partner, "ok", ("user_management_admin",)).status_code == 201

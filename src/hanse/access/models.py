@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from django.db import models
 
+from hanse.access.principal import DataKind
 from hanse.access.roles import Role
 from hanse.access.scope import Scope
 from hanse.directory.models import User
@@ -17,7 +18,7 @@ class RoleAssignment(models.Model):
     created_at = models.DateTimeField()
 
     hanse_scope = Scope(
-        partner="user__tenant__partner_account", tenant="user__tenant_id", customer_data=False
+        partner="user__tenant__partner_account", tenant="user__tenant_id", data=DataKind.USERS
     )
 
     class Meta:

@@ -6,16 +6,16 @@ declaring ``hanse_scope``; a model without it cannot be scoped, which a test enf
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
 from hanse.access import errors
-from hanse.access.principal import Principal
+from hanse.access.principal import DataKind, GrantView, Kind, Principal
 from hanse.access.roles import Action
 from hanse.errors import NotPermitted
-from hanse.instance.current import instance
 
 M = TypeVar("M", bound=Model)
 
@@ -25,13 +25,14 @@ class Scope:
     """Paths from a model to the partner (CSP account) and the tenant its data belongs to.
 
     ``partner`` may name several paths (a user belongs to a partner either as its staff or as a
-    user of one of its customers); a row is in scope when any of them matches. ``customer_data``:
-    rows hold customer data, which an operator of a trustee instance may not read without a grant.
+    user of one of its customers); a row is in scope when any of them matches. ``data``: the kind
+    of customer data the rows hold, which an operator reads only under a grant covering it
+    (docs/trustee.md); ``None`` for rows that hold none.
     """
 
     partner: str | tuple[str, ...] | None
     tenant: str | None
-    customer_data: bool = True
+    data: DataKind | None = DataKind.PROFILE
 
     def partner_q(self, partner_id: object) -> Q:
         paths = (self.partner,) if isinstance(self.partner, str) else (self.partner or ())
@@ -46,13 +47,12 @@ def require(principal: Principal, action: Action) -> None:
         raise NotPermitted(errors.NOT_PERMITTED, action=str(action))
 
 
-def operator_grant_filter(principal: Principal, scope: Scope) -> Q | None:
-    """The rows an operator may read under an approved grant; ``None``: none.
-
-    The trustee app supplies grants; until one exists, a trustee instance gives operators no
-    standing access to customer data.
-    """
-    return None
+def operator_grant_filter(principal: Principal, scope: Scope) -> tuple[GrantView, ...]:
+    """The one gate (docs/trustee.md): the grants under which this operator may read or, for a
+    changing action, change rows of this kind of customer data. None: no row at all."""
+    if scope.data is None or scope.tenant is None or not principal.is_operator:
+        return ()
+    return principal.grants_for(scope.data)
 
 
 def scoped(qs: QuerySet[M], principal: Principal, action: Action) -> QuerySet[M]:
@@ -60,20 +60,80 @@ def scoped(qs: QuerySet[M], principal: Principal, action: Action) -> QuerySet[M]
     scope: Scope | None = getattr(qs.model, "hanse_scope", None)
     if scope is None:
         raise TypeError(f"{qs.model.__name__} declares no hanse_scope and cannot be read through scoped()")
-    if principal.is_system:
-        return qs
-    if principal.is_partner:
-        return qs.filter(scope.partner_q(principal.partner_id))
-    if principal.is_customer_admin:
-        if scope.tenant is None:
+    match principal.kind:
+        case Kind.INSTANCE:
+            return qs
+        case Kind.PEER:
+            return qs.none()  # a peer reads through its own use cases, never the directory
+        case Kind.OPERATOR:
+            if scope.data is None:
+                return qs
+            grants = operator_grant_filter(principal, scope)
+            if not grants or scope.tenant is None:
+                return qs.none()
+            tenants = {g.tenant_id for g in grants}
+            return granted(qs.filter(**{f"{scope.tenant}__in": tenants}), principal, grants)
+        case Kind.USER:
+            if principal.is_partner:
+                return qs.filter(scope.partner_q(principal.partner_id))
+            if principal.is_customer_admin:
+                return qs.none() if scope.tenant is None else qs.filter(**{scope.tenant: principal.tenant_id})
+            # The trustee's job includes reading the whole audit log, and nothing else of customers'.
+            audit = action == Action.AUDIT_VIEW and scope.data == DataKind.AUDIT
+            if principal.is_trustee and (scope.data is None or audit):
+                return qs
             return qs.none()
-        return qs.filter(**{scope.tenant: principal.tenant_id})
-    if principal.is_operator or principal.is_trustee:
-        # The trustee's job includes reading the whole audit log.
-        if not scope.customer_data or (principal.is_trustee and action == Action.AUDIT_VIEW):
-            return qs
-        if not instance().trustee_required:
-            return qs
-        grant = operator_grant_filter(principal, scope)
-        return qs.filter(grant) if grant is not None else qs.none()
-    return qs.none()
+
+
+def relock(obj: M, *related: str) -> M:
+    """The row its caller already holds (read through ``scoped``), read again under a row lock:
+    it reads nothing the caller was not allowed, so it is the one read of a scoped model that
+    does not pass the gate again."""
+    manager = obj._meta.model._base_manager  # not type(obj): request.user is a lazy proxy
+    qs = manager.select_for_update(of=("self",)) if related else manager.select_for_update()
+    return qs.select_related(*related).get(pk=obj.pk)
+
+
+class GrantedQuerySet(QuerySet):
+    """Rows an operator reads under grants: each evaluation writes an access record naming the
+    grant and every object returned, which the customer sees (docs/trustee.md, transparency)."""
+
+    hanse_reader: Principal
+    hanse_grants: tuple[GrantView, ...] = ()
+
+    def _clone(self) -> GrantedQuerySet:
+        clone = super()._clone()
+        clone.hanse_reader, clone.hanse_grants = self.hanse_reader, self.hanse_grants
+        return clone
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._result_cache:
+            self._record(list(self._result_cache))
+
+    def iterator(self, chunk_size: int | None = None) -> Iterator[Any]:
+        rows = list(super().iterator(chunk_size))
+        if rows:
+            self._record(rows)
+        return iter(rows)
+
+    def _record(self, rows: list[Any]) -> None:
+        # Imported here: the trustee app, which writes the records, sits above access.
+        from hanse.trustee.transparency import record_reads
+
+        record_reads(self, self.hanse_reader, self.hanse_grants, rows)
+
+
+_granted_classes: dict[type, type] = {}
+
+
+def granted(qs: QuerySet[M], reader: Principal, grants: tuple[GrantView, ...]) -> QuerySet[M]:
+    base = type(qs)
+    cls = _granted_classes.get(base)
+    if cls is None:
+        cls = _granted_classes[base] = type(f"Granted{base.__name__}", (GrantedQuerySet, base), {})
+    clone = qs._chain()
+    clone.__class__ = cls
+    clone.hanse_reader, clone.hanse_grants = reader, grants
+    return clone

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
@@ -22,7 +21,7 @@ from hanse.customers.selectors import customer_get
 from hanse.directory import customer_users as services
 from hanse.directory import partner_users as partner_services
 from hanse.directory.models import User
-from hanse.directory.selectors import customer_user_get, customer_users_page, partner_user_get, partner_users
+from hanse.directory.selectors import customer_user_get, customer_users_page, partner_users
 from hanse.directory.users_api import ImportJobOut, ImportOut
 from hanse.licensing import services as licensing
 from hanse.licensing.selectors import licences_by_user, licences_of, subscribed_skus
@@ -554,15 +553,10 @@ def invite_partner_user(request: HttpRequest, body: PartnerUserIn) -> Status[Inv
     summary="Change a partner user's roles, or disable and enable them (accountEnabled); 204 like Graph",
 )
 def update_partner_user(request: HttpRequest, user_id: uuid.UUID, body: PartnerUserPatchIn) -> Status[None]:
-    with transaction.atomic():  # roles and accountEnabled together, or neither
-        if body.roles is not None:
-            partner_services.partner_user_set_roles(
-                actor=request.principal, user_id=user_id, roles=[Role(r) for r in body.roles]
-            )
-        if body.accountEnabled is not None:
-            partner_services.partner_user_set_active(
-                actor=request.principal, user_id=user_id, active=body.accountEnabled
-            )
-        if body.roles is None and body.accountEnabled is None:
-            partner_user_get(principal=request.principal, user_id=user_id)  # still 404 outside scope
+    partner_services.partner_user_update(
+        actor=request.principal,
+        user_id=user_id,
+        roles=None if body.roles is None else [Role(r) for r in body.roles],
+        active=body.accountEnabled,
+    )
     return Status(204, None)

@@ -41,8 +41,8 @@ from hanse.directory import partner_users as partners_svc
 from hanse.directory.models import User
 from hanse.directory.selectors import customer_user_get, customer_users_page, partner_user_get
 from hanse.directory.selectors import partner_users as partner_users_list
-from hanse.errors import DomainError, NotFound, NotPermitted
-from hanse.instance.routing import TASK_LABELS, done_in, ensure_partner_center
+from hanse.errors import DomainError, NotFound
+from hanse.instance.routing import TASK_LABELS, done_in, routed_elsewhere
 from hanse.licensing.selectors import licences_by_user, licences_of, subscribed_skus
 from hanse.licensing.services import licence_update
 from hanse.web.search import search
@@ -118,13 +118,12 @@ def _refused(request: HttpRequest, sh: Shell, task: str, name: str, **kwargs: An
     if not sh.routed:
         return None
     url = _admin_url(name, **kwargs)
-    try:
-        ensure_partner_center(task, endpoint=url)
-    except NotPermitted as e:
-        status = 403 if request.method == "POST" else 200
-        ctx = _ctx(request, sh, message=e.description, admin_url=url, task=TASK_LABELS[task])
-        return render(request, "admincenter/routed.html", ctx, status=status)
-    return None
+    refusal = routed_elsewhere(task, endpoint=url)
+    if refusal is None:
+        return None
+    status = 403 if request.method == "POST" else 200
+    ctx = _ctx(request, sh, message=refusal.description, admin_url=url, task=TASK_LABELS[task])
+    return render(request, "admincenter/routed.html", ctx, status=status)
 
 
 def _once(response: HttpResponse) -> HttpResponse:

@@ -175,6 +175,7 @@ def _mount() -> None:
     from hanse.directory.partner_users_api import router as partner_users_router
     from hanse.directory.users_api import router as users_router
     from hanse.partners.api import router as partners_router
+    from hanse.trustee.api import router as trustee_router
 
     for router in (
         partners_router,
@@ -185,6 +186,7 @@ def _mount() -> None:
         partner_users_router,
         audit_router,
         tokens_router,
+        trustee_router,
     ):
         api.add_router("/", router)
 

@@ -25,7 +25,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from hanse import clock, context
-from hanse.access.principal import Principal
+from hanse.access.principal import SAFE_METHODS, Principal
 from hanse.api import errors, ratelimit
 from hanse.api.models import IdempotentRequest
 from hanse.api.responses import as_graph_error, error_response
@@ -254,7 +254,7 @@ class ApiMiddleware:
         if auth[:7].lower() == "bearer " and auth[7:].strip():
             credential = credential_for_bearer(auth[7:].strip())
             if credential is not None:
-                request.principal = principal_for(credential.user)  # type: ignore[attr-defined]
+                request.principal = principal_for(credential.user, writing=request.method not in SAFE_METHODS)  # type: ignore[attr-defined]
                 request.api_user = credential.user  # type: ignore[attr-defined]
                 request.credential = credential  # type: ignore[attr-defined]
         principal = request.principal  # type: ignore[attr-defined]

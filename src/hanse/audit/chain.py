@@ -28,6 +28,9 @@ HASHED_FIELDS = (
     "client_address",
 )
 
+# Hashed only when set, so that records written before the field existed keep their hashes.
+OPTIONAL_FIELDS = ("grant_id",)
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
@@ -39,5 +42,6 @@ def _plain(value: Any) -> Any:
 
 def record_hash(fields: dict[str, Any], prev_hash: str) -> str:
     body = {k: _plain(fields[k]) for k in HASHED_FIELDS}
+    body.update({k: _plain(fields[k]) for k in OPTIONAL_FIELDS if fields.get(k) is not None})
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256((prev_hash + "\n" + canonical).encode()).hexdigest()

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from django.db import models
 
+from hanse.access.principal import DataKind
 from hanse.access.scope import Scope
 
 
@@ -37,10 +38,12 @@ class AuditRecord(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     correlation_id = models.CharField(max_length=64, blank=True)
     client_address = models.CharField(max_length=64, blank=True)
+    # The operator's grant this act was done under (docs/trustee.md, access transparency).
+    grant_id = models.UUIDField(null=True, blank=True, db_index=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
-    hanse_scope = Scope(partner="partner_id", tenant="tenant_id", customer_data=True)
+    hanse_scope = Scope(partner="partner_id", tenant="tenant_id", data=DataKind.AUDIT)
 
     class Meta:
         ordering: ClassVar = ["seq"]

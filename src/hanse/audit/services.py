@@ -31,12 +31,16 @@ def record(
     tenant_id: uuid.UUID | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    grant_id: uuid.UUID | None = None,
 ) -> AuditRecord:
     """Append one record. Must run inside the caller's transaction, so that the change and its
     record commit together or not at all."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record() must be called inside the transaction of the change it records")
     ctx = context.current()
+    if grant_id is None and actor.is_operator and tenant_id is not None:
+        # An operator changes a customer's data only under a grant: its record names the grant.
+        grant_id = next((g.id for g in actor.grants if g.tenant_id == tenant_id and g.write), None)
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
         fields: dict[str, Any] = {
@@ -56,6 +60,7 @@ def record(
             "request_id": ctx.request_id[:64],
             "correlation_id": ctx.correlation_id[:64],
             "client_address": ctx.client_address[:64],
+            "grant_id": grant_id,
         }
         digest = record_hash(fields, head.hash)
         rec = AuditRecord.objects.create(**fields, prev_hash=head.hash, hash=digest)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hanse.audit.chain import GENESIS, HASHED_FIELDS, record_hash
+from hanse.access.principal import system_principal
+from hanse.access.roles import Action
+from hanse.access.scope import scoped
+from hanse.audit.chain import GENESIS, HASHED_FIELDS, OPTIONAL_FIELDS, record_hash
 from hanse.audit.models import AuditHead, AuditRecord
 
 
@@ -22,14 +25,14 @@ def verify_chain(batch: int = 2000) -> VerifyResult:
     expected_seq = 1
     checked = 0
     last_seq = 0
-    qs = AuditRecord.objects.order_by("seq")
+    qs = scoped(AuditRecord.objects.all(), system_principal("verify"), Action.AUDIT_VIEW).order_by("seq")
     # Keyset iteration: constant memory however long the log is.
     while True:
         rows = list(qs.filter(seq__gt=last_seq)[:batch])
         if not rows:
             break
         for rec in rows:
-            fields = {f: getattr(rec, f) for f in HASHED_FIELDS}
+            fields = {f: getattr(rec, f) for f in HASHED_FIELDS + OPTIONAL_FIELDS}
             if rec.seq != expected_seq:
                 reason = "missing record(s) before it" if rec.seq > expected_seq else "out of sequence"
                 return VerifyResult(False, checked, rec.seq, str(rec.id), reason)

@@ -8,6 +8,7 @@ from typing import ClassVar
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hanse.access.principal import DataKind
 from hanse.access.scope import Scope
 from hanse.catalog.models import Offer
 from hanse.customers.models import Customer
@@ -22,7 +23,7 @@ class Order(models.Model):
     created_at = models.DateTimeField()
     created_by = models.CharField(max_length=254)
 
-    hanse_scope = Scope(partner="partner_id", tenant="customer__tenant_id", customer_data=True)
+    hanse_scope = Scope(partner="partner_id", tenant="customer__tenant_id", data=DataKind.SUBSCRIPTIONS)
 
     class Meta:
         indexes: ClassVar = [models.Index(fields=["customer", "created_at", "id"])]
@@ -56,7 +57,7 @@ class Subscription(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
-    hanse_scope = Scope(partner="partner_id", tenant="customer__tenant_id", customer_data=True)
+    hanse_scope = Scope(partner="partner_id", tenant="customer__tenant_id", data=DataKind.SUBSCRIPTIONS)
 
     class Meta:
         indexes: ClassVar = [models.Index(fields=["customer", "created_at", "id"])]
@@ -80,7 +81,9 @@ class OrderLineItem(models.Model):
     friendly_name = models.CharField(max_length=200)
     subscription = models.OneToOneField(Subscription, on_delete=models.PROTECT, related_name="line_item")
 
-    hanse_scope = Scope(partner="order__partner_id", tenant="order__customer__tenant_id", customer_data=True)
+    hanse_scope = Scope(
+        partner="order__partner_id", tenant="order__customer__tenant_id", data=DataKind.SUBSCRIPTIONS
+    )
 
     class Meta:
         ordering: ClassVar = ["number"]

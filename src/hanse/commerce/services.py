@@ -53,7 +53,7 @@ def subscription_snapshot(s: Subscription) -> dict[str, object]:
 def order_create(*, actor: Principal, customer_id: uuid.UUID, lines: list[LineItem]) -> Order:
     """All of an order's subscriptions, or none."""
     customer = customer_get(principal=actor, customer_id=customer_id, action=Action.SUBSCRIPTION_MANAGE)
-    account = account_for_update(customer.partner_id)
+    account = account_for_update(actor, Action.SUBSCRIPTION_MANAGE, customer.partner_id)
     ensure_active(account)
     if not 1 <= len(lines) <= MAX_LINES:
         raise InvalidInput(errors.ORDER_EMPTY, max=MAX_LINES)
@@ -78,7 +78,10 @@ def order_create(*, actor: Principal, customer_id: uuid.UUID, lines: list[LineIt
             )
         trial_twice = any(earlier.offer.id == offer.id for _, earlier in priced)
         if offer.is_trial and (
-            trial_twice or Subscription.objects.filter(customer=customer, offer=offer).exists()
+            trial_twice
+            or scoped(Subscription.objects.all(), actor, Action.SUBSCRIPTION_MANAGE)
+            .filter(customer=customer, offer=offer)
+            .exists()
         ):
             raise Conflict(errors.TRIAL_ALREADY_USED, offer=offer.id)
         priced.append((line, item))
@@ -179,7 +182,9 @@ def subscription_update(
             raise Conflict(errors.READ_ONLY_CHANGED, field=name)
     if sub.status == S.DELETED:
         raise Conflict(errors.SUBSCRIPTION_CANCELLED)
-    ensure_active(PartnerAccount.objects.get(id=sub.partner_id))
+    ensure_active(
+        scoped(PartnerAccount.objects.all(), actor, Action.SUBSCRIPTION_MANAGE).get(id=sub.partner_id)
+    )
     if change.status is not None and change.status not in S.values:
         raise InvalidInput(errors.STATUS_INVALID, status=str(change.status)[:20])
     before = subscription_snapshot(sub)
@@ -207,7 +212,7 @@ def subscription_update(
         change.quantity is not None and change.quantity < before["quantity"]
     )
     if reduces and sub.status == S.ACTIVE:
-        ensure_seats_cover(subscription=sub, quantity=sub.quantity, status=target_status)
+        ensure_seats_cover(actor=actor, subscription=sub, quantity=sub.quantity, status=target_status)
     action = "subscription.update"
     if target_status != sub.status:
         action = {

@@ -8,6 +8,7 @@ from typing import ClassVar
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hanse.access.principal import DataKind
 from hanse.access.scope import Scope
 from hanse.directory.models import Tenant
 from hanse.partners.models import PartnerAccount
@@ -44,7 +45,7 @@ class Customer(models.Model):
     # Bumped on every change; the API's ETag, checked against If-Match.
     version = models.PositiveIntegerField(default=1)
 
-    hanse_scope = Scope(partner="partner_id", tenant="tenant_id", customer_data=True)
+    hanse_scope = Scope(partner="partner_id", tenant="tenant_id", data=DataKind.PROFILE)
 
     class Meta:
         indexes: ClassVar = [

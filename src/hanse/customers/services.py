@@ -113,6 +113,14 @@ ADMIN_LOCALPART = "admin"
 MAX_DOMAIN = 254 - len(ADMIN_LOCALPART) - 1  # the first admin's user name must fit in 254
 
 
+def new_customers_closed() -> NotPermitted | None:
+    """The refusal of any new customer where the instance takes none (the source document's
+    closure), or None: the one place that decides, which pages read to say so before a form."""
+    if instance().accepts_new_customers:
+        return None
+    return NotPermitted(errors.NEW_CUSTOMERS_CLOSED, instead=policy.instead())
+
+
 def customer_create(
     *, actor: Principal, company_name: str, domain: str, billing: BillingProfile
 ) -> CreatedCustomer:
@@ -120,8 +128,9 @@ def customer_create(
     (``admin@<domain>``), whose generated password is returned once. One transaction; the admin's
     password is hashed before it."""
     require(actor, Action.CUSTOMER_CREATE)
-    if not instance().accepts_new_customers:
-        raise NotPermitted(errors.NEW_CUSTOMERS_CLOSED, instead=policy.instead())
+    closed = new_customers_closed()
+    if closed is not None:
+        raise closed
     name = (company_name or "").strip()
     if not name:
         raise InvalidInput(errors.FIELD_INVALID, field="companyName", reason=_("required"))
@@ -130,7 +139,7 @@ def customer_create(
         raise InvalidInput(errors.FIELD_INVALID, field="domain", reason=reason)
     admin_password = directory.hash_password(None, upn=f"{ADMIN_LOCALPART}@{domain.strip().lower()}")
     with transaction.atomic():
-        account = account_for_update(actor.partner_id)
+        account = account_for_update(actor, Action.CUSTOMER_CREATE, actor.partner_id)
         ensure_active(account)
         customer = _insert(actor, "customer.create", account, name, domain, billing, clock.now())
         admin = directory.user_create(

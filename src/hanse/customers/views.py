@@ -14,12 +14,11 @@ from hanse.access.guards import require_action
 from hanse.access.roles import Action
 from hanse.commerce.selectors import orders_for_customer, subscriptions_for_customer
 from hanse.commerce.views import cart_size
-from hanse.customers import errors
+from hanse.customers import services
 from hanse.customers.forms import BillingEditForm, CustomerForm, SearchForm
 from hanse.customers.selectors import customer_get, customer_page
 from hanse.customers.services import customer_create, customer_update_billing
-from hanse.errors import DomainError, NotPermitted
-from hanse.instance import policy
+from hanse.errors import DomainError
 from hanse.instance.current import instance
 from hanse.web.search import search
 
@@ -28,9 +27,8 @@ PAGE_SIZE = 25
 
 def _closed() -> str | None:
     """Why this instance takes no new customers (the service's refusal, word for word), or None."""
-    if instance().accepts_new_customers:
-        return None
-    return NotPermitted(errors.NEW_CUSTOMERS_CLOSED, instead=policy.instead()).description
+    closed = services.new_customers_closed()
+    return closed.description if closed is not None else None
 
 
 def market_name(country: str) -> str:
@@ -53,7 +51,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             "q": asked.q,
             "page": page,
             "next_query": asked.next_query(page),
-            "can_create": principal.can(Action.CUSTOMER_CREATE) and instance().accepts_new_customers,
+            "can_create": principal.can(Action.CUSTOMER_CREATE) and services.new_customers_closed() is None,
             "closed": _closed(),
         },
     )

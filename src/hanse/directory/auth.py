@@ -30,7 +30,12 @@ class UpnBackend(ModelBackend):
         return None
 
     def get_user(self, user_id: Any) -> User | None:
-        user = User.objects.select_related("tenant").filter(pk=user_id, deleted_at__isnull=True).first()
-        if user is None or not user.is_active or not user.tenant.is_active:
-            return None
-        return user
+        return signed_in_user(user_id)
+
+
+def signed_in_user(user_id: Any) -> User | None:
+    """The user a session (or a sign-in half done) names, if it may still sign in."""
+    user = User.objects.select_related("tenant").filter(pk=user_id, deleted_at__isnull=True).first()
+    if user is None or not user.is_active or not user.tenant.is_active:
+        return None
+    return user

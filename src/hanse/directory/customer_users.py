@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from hanse import clock
-from hanse.access.principal import Principal
+from hanse.access.principal import Principal, system_principal
 from hanse.access.roles import Action
 from hanse.access.scope import scoped
 from hanse.customers.models import Customer
@@ -38,6 +38,7 @@ from hanse.directory.services import (
 )
 from hanse.errors import Conflict, DomainError, InvalidInput, NotFound
 from hanse.instance.current import instance
+from hanse.instance.routing import ADMIN_CENTER_API, admin_center_users, ensure_partner_center
 
 RESTORE_DAYS = 30
 CSV_MAX_BYTES = 1_000_000
@@ -87,6 +88,7 @@ def customer_user_create(*, actor: Principal, customer_id: uuid.UUID, new: NewUs
     """A customer user with the password given (checked like any other) or a generated one, shown
     once; to change at first sign-in unless the caller says otherwise. Everything is checked and
     the password hashed first; then one short transaction writes."""
+    ensure_partner_center("customer_users", endpoint=admin_center_users(customer_id))
     customer = _customer(actor, customer_id)
     location = _location(new.usage_location)
     upn = check_new_user(tenant=customer.tenant, upn=new.upn, roles=[])
@@ -138,6 +140,11 @@ def customer_user_update(
     """Partner Center's one ``PATCH`` of a user, all or nothing: ``restore`` (its ``state:
     active``) brings a deleted user back first; ``password`` is its password reset, checked and
     hashed before the transaction."""
+    ensure_partner_center("customer_users", endpoint=admin_center_users(customer_id, f"/{user_id}"))
+    if password is not None:
+        ensure_partner_center(
+            "password_reset", endpoint=admin_center_users(customer_id, f"/{user_id}/resetPassword")
+        )
     hashed = None
     if password is not None:
         current = customer_user_get(principal=actor, customer_id=customer_id, user_id=user_id)
@@ -184,9 +191,11 @@ def customer_user_delete(*, actor: Principal, customer_id: uuid.UUID, user_id: u
     """Soft delete: restorable for 30 days; the user's licences are freed at once."""
     from hanse.licensing.models import LicenceAssignment
 
+    ensure_partner_center("customer_users", endpoint=admin_center_users(customer_id, f"/{user_id}"))
     user = customer_user_for_update(actor, customer_id, user_id)
-    freed = list(LicenceAssignment.objects.filter(user=user).values_list("sku_id", flat=True))
-    LicenceAssignment.objects.filter(user=user).delete()
+    held = scoped(LicenceAssignment.objects.all(), actor, Action.CUSTOMER_USER_MANAGE).filter(user=user)
+    freed = list(held.values_list("sku_id", flat=True))
+    held.delete()
     if freed:
         _audit_user(
             actor, "licence.release", user, before={"licences": sorted(freed)}, after={"licences": []}
@@ -205,6 +214,8 @@ def _schedule_purge(when: datetime) -> None:
 
 @transaction.atomic
 def customer_user_restore(*, actor: Principal, customer_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    restore_at = f"{ADMIN_CENTER_API}/customers/{customer_id}/directory/deletedItems/{user_id}/restore"
+    ensure_partner_center("customer_users", endpoint=restore_at)
     return _restore(actor, customer_user_for_update(actor, customer_id, user_id, deleted=True))
 
 
@@ -224,6 +235,9 @@ def customer_user_reset_password(
     *, actor: Principal, customer_id: uuid.UUID, user_id: uuid.UUID
 ) -> PasswordReset:
     """A new temporary password; every session and token of the user stops working."""
+    ensure_partner_center(
+        "password_reset", endpoint=admin_center_users(customer_id, f"/{user_id}/resetPassword")
+    )
     current = customer_user_get(principal=actor, customer_id=customer_id, user_id=user_id)
     hashed = hash_password(None, upn=current.upn, display_name=current.display_name)
     with transaction.atomic():
@@ -245,11 +259,11 @@ def purge_deleted_users() -> int:
     """Remove users deleted more than 30 days ago (run by the worker)."""
     cutoff = clock.now() - timedelta(days=RESTORE_DAYS)
     purged = 0
-    for user in User.objects.select_related("tenant").filter(deleted_at__lt=cutoff, tenant__kind="customer"):
-        with transaction.atomic():
-            from hanse.access.principal import system_principal
-
-            _audit_user(system_principal("purge"), "user.purge", user, before=_user_snapshot(user))
+    purge = system_principal("purge")
+    deleted = scoped(User.objects.select_related("tenant"), purge, Action.CUSTOMER_USER_MANAGE)
+    for user in deleted.filter(deleted_at__lt=cutoff, tenant__kind="customer"):
+        with transaction.atomic(durable=True):  # each purge commits on its own
+            _audit_user(purge, "user.purge", user, before=_user_snapshot(user))
             user.delete()
             purged += 1
     return purged
@@ -304,6 +318,7 @@ def customer_users_import(
     """Create a user per valid row; name each bad row with its reason. Valid rows are kept even
     when others are refused: each row is its own short transaction, its password hashed before
     it. More than ``INLINE_ROWS`` rows: a job, returned queued, that a worker runs."""
+    ensure_partner_center("customer_users", endpoint=admin_center_users(customer_id, "/import"))
     customer = _customer(actor, customer_id)  # scope and permission before reading anything
     rows = _rows(data)
     if len(rows) <= INLINE_ROWS:
@@ -334,21 +349,28 @@ def customer_users_import(
     return job
 
 
+# Jobs run as the instance; each row is created as the user who asked for the import.
+WORKER = system_principal("worker")
+
+
 def user_import_run(import_id: uuid.UUID) -> UserImport:
     """Run an import job to its end, from the first row not done (the worker's task). Each row's
     user and the job's progress commit together; running it again, or twice at once, does each
     row once."""
     from hanse.directory.selectors import principal_for
 
-    job = UserImport.objects.select_related("requested_by", "tenant__customer").get(id=import_id)
+    jobs = scoped(UserImport.objects.all(), WORKER, Action.CUSTOMER_USER_MANAGE)
+    job = jobs.select_related("requested_by", "tenant__customer").get(id=import_id)
     customer = job.tenant.customer
     requester = job.requested_by
     while job.next_row < len(job.rows):
         index = job.next_row
         line, upn, name, location = job.rows[index]
         hashed = hash_password(None, upn=upn, display_name=name)  # before the row's transaction
-        with transaction.atomic():
-            job = UserImport.objects.select_for_update().get(id=import_id)
+        # Durable: a row's user and the job's progress are committed when this block ends, never
+        # held in a caller's transaction that a crash would lose with the rows before it.
+        with transaction.atomic(durable=True):
+            job = jobs.select_for_update().get(id=import_id)
             if job.next_row != index:
                 continue  # another worker did this row meanwhile
             job.status = UserImport.Status.RUNNING
@@ -370,7 +392,7 @@ def user_import_run(import_id: uuid.UUID) -> UserImport:
                 job.status, job.finished_at = UserImport.Status.DONE, clock.now()
             job.save(update_fields=["next_row", "created", "refused", "status", "finished_at"])
     if job.status != UserImport.Status.DONE:  # an import of no rows
-        UserImport.objects.filter(id=import_id).update(status=UserImport.Status.DONE, finished_at=clock.now())
+        jobs.filter(id=import_id).update(status=UserImport.Status.DONE, finished_at=clock.now())
         job.refresh_from_db()
     return job
 

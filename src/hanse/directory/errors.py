@@ -57,3 +57,11 @@ IMPORT_NOT_FOUND = ErrorSpec(2031, 404, _("The import was not found."))
 IMPORT_REQUESTER_GONE = ErrorSpec(
     2032, 404, _("The user who started the import can no longer act: nobody was created for this row.")
 )
+IMPERSONATION_REFUSED = ErrorSpec(
+    2033,
+    403,
+    _(
+        "No token for %(upn)s: on a trustee instance the operator does not act as a customer's user; "
+        "request access through the data trustee instead."
+    ),
+)

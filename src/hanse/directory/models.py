@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from hanse.access.principal import DataKind
 from hanse.access.scope import Scope
 
 
@@ -72,7 +73,11 @@ class User(AbstractBaseUser):
 
     objects = UserManager()
 
-    hanse_scope = Scope(partner=("tenant__partner_account", "tenant__customer__partner"), tenant="tenant_id")
+    hanse_scope = Scope(
+        partner=("tenant__partner_account", "tenant__customer__partner"),
+        tenant="tenant_id",
+        data=DataKind.USERS,
+    )
 
     USERNAME_FIELD = "upn"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -151,7 +156,7 @@ class UserImport(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     passwords_shown_at = models.DateTimeField(null=True, blank=True)  # then cleared: shown once
 
-    hanse_scope = Scope(partner="partner_id", tenant="tenant_id", customer_data=True)
+    hanse_scope = Scope(partner="partner_id", tenant="tenant_id", data=DataKind.USERS)
 
     def __str__(self) -> str:
         return f"import {self.id} ({self.next_row}/{len(self.rows)})"

@@ -20,7 +20,10 @@ from hanse.directory import errors
 from hanse.directory.models import Tenant, User
 from hanse.directory.services import CreatedUser, _audit_user, user_create, user_set_active
 from hanse.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from hanse.instance.routing import ADMIN_CENTER_API, ensure_partner_center
 from hanse.partners import errors as partner_errors
+
+PARTNER_USERS_AT = f"{ADMIN_CENTER_API}/partner/users"
 
 
 def _partner_tenant(actor: Principal) -> Tenant:
@@ -68,13 +71,13 @@ def _check_may_manage(actor: Principal, roles: set[Role]) -> None:
         raise NotPermitted(errors.GLOBAL_ADMIN_PROTECTED)
 
 
-def _ensure_another_global_admin(user: User) -> None:
+def _ensure_another_global_admin(actor: Principal, user: User) -> None:
     """Lock the partner's Global admins so two concurrent demotions cannot both pass."""
     others = (
-        RoleAssignment.objects.select_for_update()
+        scoped(RoleAssignment.objects.select_for_update(), actor, Action.PARTNER_USER_MANAGE)
         .filter(
             role=Role.GLOBAL_ADMIN,
-            user__tenant_id=user.tenant_id,
+            user__tenant=user.tenant_id,
             user__is_active=True,
             user__deleted_at__isnull=True,
         )
@@ -86,6 +89,7 @@ def _ensure_another_global_admin(user: User) -> None:
 
 def partner_user_invite(*, actor: Principal, upn: str, display_name: str, roles: list[Role]) -> CreatedUser:
     """Checked first, the generated password hashed before the transaction that writes."""
+    ensure_partner_center("partner_users", endpoint=PARTNER_USERS_AT)
     tenant = _partner_tenant(actor)
     _check_roles(actor, roles, set(), target=None)
     return user_create(
@@ -93,16 +97,35 @@ def partner_user_invite(*, actor: Principal, upn: str, display_name: str, roles:
     )
 
 
-@transaction.atomic
 def partner_user_set_roles(*, actor: Principal, user_id: uuid.UUID, roles: list[Role]) -> User:
+    return partner_user_update(actor=actor, user_id=user_id, roles=roles)
+
+
+def partner_user_set_active(*, actor: Principal, user_id: uuid.UUID, active: bool) -> User:
+    return partner_user_update(actor=actor, user_id=user_id, active=active)
+
+
+@transaction.atomic
+def partner_user_update(
+    *, actor: Principal, user_id: uuid.UUID, roles: list[Role] | None = None, active: bool | None = None
+) -> User:
+    """New roles, a new state, or both: one change, which commits whole or not at all (a refusal
+    of the state leaves the roles as they were)."""
+    ensure_partner_center("partner_users", endpoint=f"{PARTNER_USERS_AT}/{user_id}")
     user = _partner_user(actor, user_id)
     before = {Role(r) for r in user.role_assignments.values_list("role", flat=True)}
-    roles = list(dict.fromkeys(roles))
-    _check_roles(actor, roles, before, target=user.id)
-    if Role.GLOBAL_ADMIN in before and Role.GLOBAL_ADMIN not in roles:
-        _ensure_another_global_admin(user)
-    if set(roles) != before:
-        RoleAssignment.objects.filter(user=user).exclude(role__in=[r.value for r in roles]).delete()
+    _check_may_manage(actor, before)
+    after = before if roles is None else set(dict.fromkeys(roles))
+    if roles is not None:
+        roles = list(dict.fromkeys(roles))
+        _check_roles(actor, roles, before, target=user.id)
+    stays_admin = Role.GLOBAL_ADMIN in after and (active if active is not None else user.is_active)
+    if Role.GLOBAL_ADMIN in before and user.is_active and not stays_admin:
+        _ensure_another_global_admin(actor, user)
+    if roles is not None and after != before:
+        scoped(RoleAssignment.objects.all(), actor, Action.PARTNER_USER_MANAGE).filter(user=user).exclude(
+            role__in=[r.value for r in roles]
+        ).delete()
         now = clock.now()
         RoleAssignment.objects.bulk_create(
             [RoleAssignment(user=user, role=r.value, created_at=now) for r in roles if r not in before]
@@ -114,14 +137,6 @@ def partner_user_set_roles(*, actor: Principal, user_id: uuid.UUID, roles: list[
             before={"roles": sorted(r.value for r in before)},
             after={"roles": sorted(r.value for r in roles)},
         )
+    if active is not None:
+        user = user_set_active(actor=actor, user=user, active=active)
     return user
-
-
-@transaction.atomic
-def partner_user_set_active(*, actor: Principal, user_id: uuid.UUID, active: bool) -> User:
-    user = _partner_user(actor, user_id)
-    roles = {Role(r) for r in user.role_assignments.values_list("role", flat=True)}
-    _check_may_manage(actor, roles)
-    if not active and Role.GLOBAL_ADMIN in roles:
-        _ensure_another_global_admin(user)
-    return user_set_active(actor=actor, user=user, active=active)

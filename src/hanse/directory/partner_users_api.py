@@ -13,13 +13,11 @@ from hanse.api.schemas import Attributes, Body, ErrorBody
 from hanse.directory import partner_users as services
 from hanse.directory.models import User
 from hanse.directory.selectors import partner_user_get, partner_users
-from hanse.instance.routing import ADMIN_CENTER_API, ensure_partner_center
 from hanse.validators import NOT_BLANK, UPN_PATTERN
 
 router = Router(tags=["Partner users"])
 
 PartnerRole = Literal[tuple(sorted(r.value for r in PARTNER_ROLES))]  # type: ignore[valid-type]
-ENDPOINT = f"{ADMIN_CENTER_API}/partner/users"
 
 
 class PartnerUserIn(Body):
@@ -77,7 +75,6 @@ def list_partner_users(request: HttpRequest) -> dict[str, Any]:
     summary="Invite a partner user with roles; the temporary password is shown once",
 )
 def invite_partner_user(request: HttpRequest, body: PartnerUserIn) -> Status[InvitedOut]:
-    ensure_partner_center("partner_users", endpoint=ENDPOINT)
     request.idempotency_redact = ("password",)  # type: ignore[attr-defined]
     created = services.partner_user_invite(
         actor=request.principal,
@@ -94,13 +91,10 @@ def invite_partner_user(request: HttpRequest, body: PartnerUserIn) -> Status[Inv
     summary="Change a partner user's roles, or deactivate and reactivate them",
 )
 def update_partner_user(request: HttpRequest, user_id: uuid.UUID, body: PartnerUserPatch) -> PartnerUserOut:
-    ensure_partner_center("partner_users", endpoint=f"{ENDPOINT}/{user_id}")
-    if body.roles is not None:
-        services.partner_user_set_roles(
-            actor=request.principal, user_id=user_id, roles=[Role(r) for r in body.roles]
-        )
-    if body.state is not None:
-        services.partner_user_set_active(
-            actor=request.principal, user_id=user_id, active=body.state == "active"
-        )
+    services.partner_user_update(
+        actor=request.principal,
+        user_id=user_id,
+        roles=None if body.roles is None else [Role(r) for r in body.roles],
+        active=None if body.state is None else body.state == "active",
+    )
     return PartnerUserOut.of(partner_user_get(principal=request.principal, user_id=user_id))

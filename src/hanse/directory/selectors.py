@@ -11,7 +11,7 @@ from uuid import UUID
 from oauth2_provider.models import AccessToken
 
 from hanse import clock
-from hanse.access.principal import Principal
+from hanse.access.principal import Kind, Principal
 from hanse.access.roles import Action, Role
 from hanse.access.scope import scoped
 from hanse.api.filters import Match
@@ -22,13 +22,30 @@ from hanse.directory.models import ApiToken, Tenant, User
 from hanse.errors import InvalidInput, NotFound
 
 
-def principal_for(user: User) -> Principal:
+def principal_for(user: User, *, writing: bool = False) -> Principal:
+    """The principal a user acts as: an operator (a provider user with the operator role) carries
+    its grants active now, and ``writing`` (a request that may change data: needs read-write
+    grants); everyone else acts by its roles."""
     roles = frozenset(Role(r) for r in user.role_assignments.values_list("role", flat=True))
     tenant = user.tenant
     partner_id = None
     if tenant.kind == Tenant.Kind.PARTNER:
         account = getattr(tenant, "partner_account", None)
         partner_id = account.id if account is not None else None
+    if tenant.kind == Tenant.Kind.PROVIDER and Role.OPERATOR in roles:
+        # Imported here: the trustee app sits above the directory (it holds customers' requests).
+        from hanse.trustee.selectors import active_grants
+
+        return Principal(
+            user_id=user.id,
+            upn=user.upn,
+            tenant_id=tenant.id,
+            tenant_kind=tenant.kind,
+            roles=roles,
+            kind=Kind.OPERATOR,
+            grants=active_grants(user.id),
+            writing=writing,
+        )
     return Principal(
         user_id=user.id,
         upn=user.upn,

@@ -20,10 +20,11 @@ from hanse import clock
 from hanse.access.models import RoleAssignment
 from hanse.access.principal import Principal
 from hanse.access.roles import PARTNER_ROLES, Role
+from hanse.access.scope import relock
 from hanse.audit import services as audit
 from hanse.directory import errors
 from hanse.directory.models import ApiToken, Tenant, User
-from hanse.errors import Conflict, InvalidInput, NotFound
+from hanse.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from hanse.instance.current import instance
 from hanse.validators import is_domain
 
@@ -230,7 +231,7 @@ def user_create(
 def user_change_password(*, actor: Principal, user: User, current: str | None, new: str) -> User:
     """The user changes their own password (voluntarily or because they must). The verifications
     and the hashing happen before the transaction, which only writes."""
-    user = User.objects.select_related("tenant").get(pk=user.pk)
+    user.refresh_from_db()  # the password as stored now, not as the session loaded it
     if current is not None and not user.check_password(current):
         raise InvalidInput(errors.PASSWORD_WRONG)
     check_password(new, user)
@@ -238,7 +239,7 @@ def user_change_password(*, actor: Principal, user: User, current: str | None, n
         raise InvalidInput(errors.PASSWORD_WEAK, reasons=str(_same_password_message()))
     encoded = make_password(new)
     with transaction.atomic():
-        user = User.objects.select_for_update().select_related("tenant").get(pk=user.pk)
+        user = relock(user, "tenant")
         before = _user_snapshot(user)
         user.password = encoded
         user.must_change_password = False
@@ -284,7 +285,6 @@ class IssuedToken:
     record: ApiToken
 
 
-@transaction.atomic
 def token_issue(
     *,
     actor: Principal,
@@ -293,7 +293,30 @@ def token_issue(
     label: str = "",
     minted_by: Credential | None = None,
 ) -> IssuedToken:
-    """``minted_by``: the bearer credential of the request, whose revocation ends this token too."""
+    """``minted_by``: the bearer credential of the request, whose revocation ends this token too.
+
+    On a trustee instance the instance itself (the operator's CLI) mints no token for a user of a
+    customer: that would be an operator acting as the customer without the trustee's grant
+    (docs/trustee.md). The refusal is audited in its own transaction, so that it stays."""
+    if actor.is_system and user.tenant.kind == Tenant.Kind.CUSTOMER and instance().trustee_required:
+        with transaction.atomic(durable=True):
+            audit.record(
+                actor=actor,
+                action="token.issue_refused",
+                target_type="User",
+                target_id=user.id,
+                partner_id=_partner_id(user.tenant),
+                tenant_id=user.tenant_id,
+                after={"user": user.upn, "reason": "customer user on a trustee instance"},
+            )
+        raise NotPermitted(errors.IMPERSONATION_REFUSED, upn=user.upn)
+    return _token_issue(actor, user, ttl_seconds, label, minted_by)
+
+
+@transaction.atomic
+def _token_issue(
+    actor: Principal, user: User, ttl_seconds: int, label: str, minted_by: Credential | None
+) -> IssuedToken:
     if not TOKEN_TTL_MIN <= ttl_seconds <= TOKEN_TTL_MAX:
         raise InvalidInput(errors.TOKEN_TTL_INVALID, min=TOKEN_TTL_MIN, max=TOKEN_TTL_MAX)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -368,7 +391,7 @@ def _revoke_credentials(user: User) -> None:
 
 @transaction.atomic
 def user_set_active(*, actor: Principal, user: User, active: bool) -> User:
-    user = User.objects.select_for_update().select_related("tenant").get(pk=user.pk)
+    user = relock(user, "tenant")
     if user.is_active == active:
         return user
     before = _user_snapshot(user)
@@ -386,7 +409,7 @@ def user_set_active(*, actor: Principal, user: User, active: bool) -> User:
 @transaction.atomic
 def user_soft_delete(*, actor: Principal, user: User) -> User:
     """The user disappears from sign-in and lists but stays restorable until a job purges it."""
-    user = User.objects.select_for_update().select_related("tenant").get(pk=user.pk)
+    user = relock(user, "tenant")
     if user.deleted_at is not None:
         return user
     before = _user_snapshot(user)
@@ -405,7 +428,7 @@ def user_soft_delete(*, actor: Principal, user: User) -> User:
 
 @transaction.atomic
 def user_restore(*, actor: Principal, user: User) -> User:
-    user = User.objects.select_for_update().select_related("tenant").get(pk=user.pk)
+    user = relock(user, "tenant")
     if user.deleted_at is None:
         return user
     user.deleted_at = None

@@ -6,6 +6,9 @@ import uuid
 
 from django_tasks import task
 
+from hanse.access.principal import system_principal
+from hanse.access.roles import Action
+from hanse.access.scope import scoped
 from hanse.directory.customer_users import purge_deleted_users, user_import_run
 
 
@@ -25,7 +28,8 @@ def resume_user_imports() -> int:
     """Queue every import job not done (at worker start); returns how many."""
     from hanse.directory.models import UserImport
 
-    pending = list(UserImport.objects.exclude(status=UserImport.Status.DONE).values_list("id", flat=True))
+    jobs = scoped(UserImport.objects.all(), system_principal("worker"), Action.CUSTOMER_USER_MANAGE)
+    pending = list(jobs.exclude(status=UserImport.Status.DONE).values_list("id", flat=True))
     for import_id in pending:
         run_user_import.enqueue(str(import_id))
     return len(pending)

@@ -21,7 +21,6 @@ from hanse.catalog.selectors import offer_ids, offers_by_id
 from hanse.directory import customer_users as services
 from hanse.directory.models import User, UserImport
 from hanse.directory.selectors import customer_user_get, customer_users_page
-from hanse.instance.routing import ADMIN_CENTER_API, ensure_partner_center
 from hanse.licensing import services as licensing
 from hanse.licensing.selectors import licences_of, subscribed_skus
 from hanse.validators import NO_NUL, NOT_BLANK, UPN_PATTERN, MarketCode, SkuId
@@ -276,10 +275,6 @@ USER_FILTER_FIELDS = {
 }
 
 
-def _users_endpoint(customer_id: uuid.UUID, rest: str = "") -> str:
-    return f"{ADMIN_CENTER_API}/customers/{customer_id}/users{rest}"
-
-
 @router.get(
     "/customers/{customer_id}/users",
     response={200: UserCollectionOut, 400: ErrorBody, 404: ErrorBody},
@@ -322,7 +317,6 @@ def list_users(
     summary="Create a customer user with passwordProfile.password, or a generated password shown once",
 )
 def create_user(request: HttpRequest, customer_id: uuid.UUID, body: UserIn) -> Status[CreatedUserOut]:
-    ensure_partner_center("customer_users", endpoint=_users_endpoint(customer_id))
     request.idempotency_redact = ("passwordProfile",)  # type: ignore[attr-defined]
     profile = body.passwordProfile or PasswordProfileIn()
     created = services.customer_user_create(
@@ -355,7 +349,6 @@ def create_user(request: HttpRequest, customer_id: uuid.UUID, body: UserIn) -> S
     },
 )
 def import_users(request: HttpRequest, customer_id: uuid.UUID, response: HttpResponse) -> Any:
-    ensure_partner_center("customer_users", endpoint=_users_endpoint(customer_id, "/import"))
     request.idempotency_redact = ("created",)  # type: ignore[attr-defined]
     outcome = services.customer_users_import(
         actor=request.principal, customer_id=customer_id, data=request.body
@@ -400,12 +393,8 @@ def get_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -
 def update_user(
     request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID, body: UserPatch
 ) -> CreatedUserOut:
-    ensure_partner_center("customer_users", endpoint=_users_endpoint(customer_id, f"/{user_id}"))
     password = None
     if body.passwordProfile is not None:
-        ensure_partner_center(
-            "password_reset", endpoint=_users_endpoint(customer_id, f"/{user_id}/resetPassword")
-        )
         request.idempotency_redact = ("passwordProfile",)  # type: ignore[attr-defined]
         p = body.passwordProfile
         password = services.NewPassword(password=p.password, must_change=p.forceChangePassword)
@@ -430,7 +419,6 @@ def update_user(
     summary=f"Delete a customer user (restorable for {services.RESTORE_DAYS} days)",
 )
 def delete_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> Status[None]:
-    ensure_partner_center("customer_users", endpoint=_users_endpoint(customer_id, f"/{user_id}"))
     services.customer_user_delete(actor=request.principal, customer_id=customer_id, user_id=user_id)
     return Status(204, None)
 
@@ -441,10 +429,6 @@ def delete_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID
     summary="Restore a deleted customer user",
 )
 def restore_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> UserOut:
-    ensure_partner_center(
-        "customer_users",
-        endpoint=f"{ADMIN_CENTER_API}/customers/{customer_id}/directory/deletedItems/{user_id}/restore",
-    )
     return UserOut.of(
         services.customer_user_restore(actor=request.principal, customer_id=customer_id, user_id=user_id)
     )
@@ -456,9 +440,6 @@ def restore_user(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUI
     summary="Reset a customer user's password: a temporary one, every session and token revoked",
 )
 def reset_password(request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID) -> PasswordOut:
-    ensure_partner_center(
-        "password_reset", endpoint=_users_endpoint(customer_id, f"/{user_id}/resetPassword")
-    )
     request.idempotency_redact = ("password",)  # type: ignore[attr-defined]
     reset = services.customer_user_reset_password(
         actor=request.principal, customer_id=customer_id, user_id=user_id
@@ -496,7 +477,6 @@ def list_subscribed_skus(request: HttpRequest, customer_id: uuid.UUID) -> dict[s
 def update_licences(
     request: HttpRequest, customer_id: uuid.UUID, user_id: uuid.UUID, body: LicenceUpdateIn
 ) -> Status[LicenceUpdateOut]:
-    ensure_partner_center("licences", endpoint=_users_endpoint(customer_id, f"/{user_id}/assignLicense"))
     add = [x.skuId for x in body.licensesToAssign or []]
     remove = body.licensesToRemove or []
     after = licensing.licence_update(

@@ -41,6 +41,32 @@ class Peer:
     name: str = ""
 
 
+APPROVALS = ("trustee", "customer", "trustee+customer")
+REASONS = (
+    "customer_support",
+    "incident_response",
+    "service_maintenance",
+    "legal_demand",
+    "fraud_investigation",
+)
+
+
+@dataclass(frozen=True)
+class TrusteePolicy:
+    """Who approves an operator's access to customer data, and for how long (docs/trustee.md)."""
+
+    approval: str = "trustee"
+    max_grant_hours: int = 8
+    decision_hours: int = 12
+    denied_reasons: tuple[str, ...] = ()
+    break_glass: bool = False
+
+    @property
+    def approvers(self) -> tuple[str, ...]:
+        """The parties that approve, in turn."""
+        return tuple(self.approval.split("+"))
+
+
 @dataclass(frozen=True)
 class InstanceConfig:
     id: str
@@ -65,6 +91,7 @@ class InstanceConfig:
     rate_limit_per_minute: int = 500
     auto_activate_partners: bool = False
     markets: dict[str, tuple[str, str]] = field(default_factory=dict)
+    trustee: TrusteePolicy = field(default_factory=TrusteePolicy)
 
     @property
     def is_sovereign(self) -> bool:
@@ -151,7 +178,18 @@ def _parse_db_url(file: str, url: str, base: Path) -> str:
 def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceConfig:
     top = _Reader(source, data, "")
     top.unknown(
-        {"instance", "regions", "database", "task_routing", "peers", "security", "api", "partners", "paths"}
+        {
+            "instance",
+            "regions",
+            "database",
+            "task_routing",
+            "peers",
+            "security",
+            "api",
+            "partners",
+            "paths",
+            "trustee",
+        }
     )
 
     inst = _Reader(source, top.get("instance", dict, required=True), "instance")
@@ -248,6 +286,8 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
         raise api.fail("rate_limit_per_minute", "must be at least 1")
     partners = _Reader(source, top.get("partners", dict, {}), "partners")
     partners.unknown({"auto_activate"})
+    trustee_required = inst.get("trustee_required", bool, kind == "sovereign")
+    trustee = _trustee_policy(_Reader(source, top.get("trustee", dict, {}), "trustee"), trustee_required)
 
     return InstanceConfig(
         id=iid,
@@ -256,7 +296,7 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
         data_boundary=tuple(c.upper() for c in boundary),
         accepts_new_customers=inst.get("accepts_new_customers", bool, kind == "public"),
         accepts_new_services=inst.get("accepts_new_services", bool, kind == "public"),
-        trustee_required=inst.get("trustee_required", bool, kind == "sovereign"),
+        trustee_required=trustee_required,
         markets_spec=markets_spec,
         markets=markets,
         regions=tuple(regions),
@@ -271,6 +311,33 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
         trusted_proxies=tuple(proxies),
         rate_limit_per_minute=rate,
         auto_activate_partners=partners.get("auto_activate", bool, False),
+        trustee=trustee,
+    )
+
+
+def _trustee_policy(t: _Reader, trustee_required: bool) -> TrusteePolicy:
+    t.unknown({"approval", "max_grant_hours", "decision_hours", "denied_reasons", "break_glass"})
+    approval = t.get("approval", str, "trustee" if trustee_required else "customer")
+    if approval not in APPROVALS:
+        raise t.fail("approval", f"must be one of {', '.join(APPROVALS)}, got {approval!r}")
+    if trustee_required and "trustee" not in approval:
+        raise t.fail(
+            "approval", "a trustee instance needs the trustee's approval: trustee or trustee+customer"
+        )
+    hours = {}
+    for name, default, ceiling in (("max_grant_hours", 8, 72), ("decision_hours", 12, 96)):
+        hours[name] = t.get(name, int, default)
+        if not 1 <= hours[name] <= ceiling:
+            raise t.fail(name, f"must be between 1 and {ceiling} hours")
+    denied = t.get("denied_reasons", list, [])
+    unknown = [r for r in denied if r not in REASONS]
+    if unknown:
+        raise t.fail("denied_reasons", f"{unknown[0]!r} is not a reason code (known: {', '.join(REASONS)})")
+    return TrusteePolicy(
+        approval=approval,
+        denied_reasons=tuple(denied),
+        break_glass=t.get("break_glass", bool, False),
+        **hours,
     )
 
 

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from django.db import models
 
+from hanse.access.principal import DataKind
 from hanse.access.scope import Scope
 from hanse.catalog.models import Offer
 from hanse.customers.models import Customer
@@ -22,7 +23,7 @@ class LicenceAssignment(models.Model):
     sku = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="+")
     assigned_at = models.DateTimeField()
 
-    hanse_scope = Scope(partner="customer__partner_id", tenant="customer__tenant_id", customer_data=True)
+    hanse_scope = Scope(partner="customer__partner_id", tenant="customer__tenant_id", data=DataKind.LICENCES)
 
     class Meta:
         constraints: ClassVar = [

@@ -29,8 +29,15 @@ class SubscribedSku:
         return self.prepaid - self.consumed
 
 
-def seats(customer_id: uuid.UUID, sku_id: str, *, excluding: uuid.UUID | None = None) -> int:
-    qs = Subscription.objects.filter(
+def seats(
+    principal: Principal,
+    action: Action,
+    customer_id: uuid.UUID,
+    sku_id: str,
+    *,
+    excluding: uuid.UUID | None = None,
+) -> int:
+    qs = scoped(Subscription.objects.all(), principal, action).filter(
         customer_id=customer_id, offer_id=sku_id, status=Subscription.Status.ACTIVE
     )
     if excluding is not None:
@@ -38,8 +45,12 @@ def seats(customer_id: uuid.UUID, sku_id: str, *, excluding: uuid.UUID | None = 
     return qs.aggregate(n=Sum("quantity"))["n"] or 0
 
 
-def consumed(customer_id: uuid.UUID, sku_id: str) -> int:
-    return LicenceAssignment.objects.filter(customer_id=customer_id, sku_id=sku_id).count()
+def consumed(principal: Principal, action: Action, customer_id: uuid.UUID, sku_id: str) -> int:
+    return (
+        scoped(LicenceAssignment.objects.all(), principal, action)
+        .filter(customer_id=customer_id, sku_id=sku_id)
+        .count()
+    )
 
 
 def subscribed_skus(*, principal: Principal, customer_id: uuid.UUID) -> list[SubscribedSku]:

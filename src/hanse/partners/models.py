@@ -28,7 +28,7 @@ class PartnerAccount(models.Model):
     activated_at = models.DateTimeField(null=True, blank=True)
 
     # A partner account is the partner's own data, not its customers'.
-    hanse_scope = Scope(partner="id", tenant="tenant_id", customer_data=False)
+    hanse_scope = Scope(partner="id", tenant="tenant_id", data=None)
 
     def __str__(self) -> str:
         return self.company_name
@@ -50,7 +50,7 @@ class AgreementSignature(models.Model):
     signed_at = models.DateTimeField()
     client_address = models.CharField(max_length=64, blank=True)
 
-    hanse_scope = Scope(partner="account_id", tenant="account__tenant_id", customer_data=False)
+    hanse_scope = Scope(partner="account_id", tenant="account__tenant_id", data=None)
 
     class Meta:
         constraints: ClassVar = [

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from hanse import clock, context
 from hanse.access.principal import Principal, system_principal
 from hanse.access.roles import Action, Role
-from hanse.access.scope import require
+from hanse.access.scope import require, scoped
 from hanse.audit import services as audit
 from hanse.catalog.markets import market_currency
 from hanse.directory import services as directory
@@ -53,9 +53,9 @@ def partner_account_create(
     return account
 
 
-def account_for_update(partner_id: object) -> PartnerAccount:
+def account_for_update(actor: Principal, action: Action, partner_id: object) -> PartnerAccount:
     """The CSP account, locked for the rest of the transaction (states change under it otherwise)."""
-    account = PartnerAccount.objects.select_for_update().filter(id=partner_id).first()
+    account = scoped(PartnerAccount.objects.select_for_update(), actor, action).filter(id=partner_id).first()
     if account is None:
         raise NotFound(errors.PARTNER_NOT_FOUND)
     return account
@@ -65,6 +65,14 @@ def ensure_active(account: PartnerAccount) -> None:
     """Only an active CSP account creates customers or orders."""
     if account.state != PartnerAccount.State.ACTIVE:
         raise NotPermitted(errors.ACCOUNT_NOT_ACTIVE, state=account.get_state_display().lower())
+
+
+def enrolment_closed() -> NotPermitted | None:
+    """The refusal of any enrolment where the instance takes no new business, or None: the one
+    place that decides, which the enrolment page reads to point to the peers instead."""
+    if instance().accepts_new_customers:
+        return None
+    return NotPermitted(errors.ENROLMENT_CLOSED, instead=policy.instead())
 
 
 @dataclass(frozen=True)
@@ -85,8 +93,9 @@ def partner_enrol(
 ) -> Enrolment:
     """A new partner enrols itself: tenant, pending CSP account, and its first Global admin."""
     inst = instance()
-    if not inst.accepts_new_customers:
-        raise NotPermitted(errors.ENROLMENT_CLOSED, instead=policy.instead())
+    closed = enrolment_closed()
+    if closed is not None:
+        raise closed
     reg = inst.region(region)
     if reg is None or not reg.european:
         raise InvalidInput(errors.REGION_NOT_EUROPEAN, region=region[:64])
@@ -120,7 +129,7 @@ def partner_enrol(
 @transaction.atomic
 def agreement_sign(*, actor: Principal, name: str, email: str) -> AgreementSignature:
     require(actor, Action.AGREEMENT_MANAGE)
-    account = account_for_update(actor.partner_id)
+    account = account_for_update(actor, Action.AGREEMENT_MANAGE, actor.partner_id)
     name, email = (name or "").strip(), (email or "").strip()
     if not is_email(email) or len(name) < 2 or len(name) > 200:
         raise InvalidInput(errors.SIGNER_INVALID)
@@ -195,8 +204,4 @@ def _set_state(actor: Principal, account: PartnerAccount, state: str) -> Partner
 @transaction.atomic
 def partner_set_state(*, actor: Principal, account_id: object, state: str) -> PartnerAccount:
     """An operator activates, suspends or reactivates a CSP account."""
-    require(actor, Action.INSTANCE_OPERATE)
-    account = PartnerAccount.objects.select_for_update().filter(id=account_id).first()
-    if account is None:
-        raise NotFound(errors.PARTNER_NOT_FOUND)
-    return _set_state(actor, account, state)
+    return _set_state(actor, account_for_update(actor, Action.INSTANCE_OPERATE, account_id), state)

@@ -14,6 +14,7 @@ from hanse.access.roles import Action
 from hanse.api import ratelimit
 from hanse.clientaddr import client_address
 from hanse.commerce.selectors import seats_by_offer
+from hanse.customers.services import new_customers_closed
 from hanse.errors import DomainError
 from hanse.instance.current import instance
 from hanse.partners import agreement, errors, services
@@ -76,7 +77,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "region": region,
         "signed": signature is not None,
         "can_sign": principal.can(Action.AGREEMENT_MANAGE),
-        "can_create_customer": principal.can(Action.CUSTOMER_CREATE) and instance().accepts_new_customers,
+        "can_create_customer": principal.can(Action.CUSTOMER_CREATE) and new_customers_closed() is None,
         "can_see_catalogue": principal.can(Action.PRICING_VIEW),
         "agreement_version": agreement.VERSION,
     }
@@ -105,7 +106,7 @@ ENROLMENTS_PER_HOUR = 5
 def enrol(request: HttpRequest) -> HttpResponse:
     """A new partner enrols itself (public: no sign-in)."""
     inst = instance()
-    if not inst.accepts_new_customers:
+    if services.enrolment_closed() is not None:
         peers = [{"name": p.name or p.id, "url": f"{p.url}/enrol", "base": p.url} for p in inst.peers]
         return render(request, "partners/enrol_closed.html", {"peers": peers}, status=403)
     if request.user.is_authenticated:

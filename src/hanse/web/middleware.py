@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from hanse import context
+from hanse.access.principal import SAFE_METHODS
 from hanse.clientaddr import client_address
 from hanse.db import BUSY_RETRY_SECONDS, is_busy
 from hanse.directory.selectors import principal_for
@@ -45,6 +46,7 @@ class RequestContextMiddleware:
             request_id=_clean_id(request.headers.get("MS-RequestId", "")) or str(uuid.uuid4()),
             correlation_id=_clean_id(request.headers.get("MS-CorrelationId", "")) or str(uuid.uuid4()),
             client_address=client_address(request)[:64],
+            place="admincenter" if request.path_info.startswith("/admin-center/") else "partnercenter",
         )
         with context.bind(ctx):
             return self.get_response(request)
@@ -124,7 +126,7 @@ class SignInRequirementsMiddleware:
         if not request.user.is_authenticated:
             return self.get_response(request)
         user = request.user
-        request.principal = principal = principal_for(user)  # type: ignore[attr-defined, arg-type]
+        request.principal = principal = principal_for(user, writing=request.method not in SAFE_METHODS)  # type: ignore[attr-defined, arg-type]
         if request.path.startswith(OPEN_PATHS):
             return self.get_response(request)
         if user.must_change_password:  # type: ignore[union-attr]

@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hanse import clock
 from hanse.directory import services as directory
-from hanse.directory.models import User
+from hanse.directory.auth import signed_in_user
 from hanse.errors import DomainError
 from hanse.web import throttle
 from hanse.web.forms import CodeForm, PasswordChangeForm, SignInForm
@@ -63,7 +63,7 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
     if not pending or clock.now().timestamp() - pending["at"] > PENDING_TTL:
         request.session.pop("signin_pending", None)
         return redirect("web:signin")
-    user = User.objects.filter(pk=pending["user"], deleted_at__isnull=True, is_active=True).first()
+    user = signed_in_user(pending["user"])
     device = confirmed_device(user) if user else None
     if user is None or device is None:
         request.session.pop("signin_pending", None)
