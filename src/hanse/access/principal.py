@@ -62,12 +62,12 @@ class GrantView:
     write: bool
     expires_at: datetime
 
-    def covers(self, kind: DataKind, *, write: bool) -> bool:
+    def covers(self, kind: DataKind, *, write: bool, action: Action) -> bool:
         if write and not self.write:
             return False
-        # Every kind of a customer's data hangs from the customer: any grant reads its profile
-        # row (each such read is recorded like any other); changing the profile needs its kind.
-        return kind in self.kinds or (kind == DataKind.PROFILE and not write)
+        # Every kind of a customer's data hangs from the customer's row: any grant reads it to
+        # reach them (each such read is recorded like any other); editing it is the profile's.
+        return kind in self.kinds or (kind == DataKind.PROFILE and action != Action.CUSTOMER_EDIT)
 
 
 @dataclass(frozen=True)
@@ -120,8 +120,8 @@ class Principal:
             return any(g.write or not self.writing for g in self.grants)
         return False
 
-    def grants_for(self, kind: DataKind) -> tuple[GrantView, ...]:
-        return tuple(g for g in self.grants if g.covers(kind, write=self.writing))
+    def grants_for(self, kind: DataKind, action: Action) -> tuple[GrantView, ...]:
+        return tuple(g for g in self.grants if g.covers(kind, write=self.writing, action=action))
 
 
 def system_principal(label: str = "system") -> Principal:

@@ -47,12 +47,12 @@ def require(principal: Principal, action: Action) -> None:
         raise NotPermitted(errors.NOT_PERMITTED, action=str(action))
 
 
-def operator_grant_filter(principal: Principal, scope: Scope) -> tuple[GrantView, ...]:
-    """The one gate (docs/trustee.md): the grants under which this operator may read or, for a
-    changing action, change rows of this kind of customer data. None: no row at all."""
+def operator_grant_filter(principal: Principal, scope: Scope, action: Action) -> tuple[GrantView, ...]:
+    """The one gate (docs/trustee.md): the grants under which this operator may read rows of this
+    kind of customer data or, in a request that changes data, change them. None: no row at all."""
     if scope.data is None or scope.tenant is None or not principal.is_operator:
         return ()
-    return principal.grants_for(scope.data)
+    return principal.grants_for(scope.data, action)
 
 
 def scoped(qs: QuerySet[M], principal: Principal, action: Action) -> QuerySet[M]:
@@ -68,7 +68,7 @@ def scoped(qs: QuerySet[M], principal: Principal, action: Action) -> QuerySet[M]
         case Kind.OPERATOR:
             if scope.data is None:
                 return qs
-            grants = operator_grant_filter(principal, scope)
+            grants = operator_grant_filter(principal, scope, action)
             if not grants or scope.tenant is None:
                 return qs.none()
             tenants = {g.tenant_id for g in grants}
