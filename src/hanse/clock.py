@@ -1,12 +1,27 @@
 """The one clock (docs/architecture.md §5): every "now" comes from here, so that expiry and
-retention are testable."""
+retention are testable, and so that the demo can write a history that happened in the past."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+_shift: contextvars.ContextVar[timedelta] = contextvars.ContextVar("hanse_clock_shift", default=timedelta(0))
+
 
 def now() -> datetime:
-    return timezone.now()
+    return timezone.now() + _shift.get()
+
+
+@contextmanager
+def earlier(by: timedelta) -> Iterator[None]:
+    """Acts done inside happen ``by`` before the real time (the demo's past; nothing else)."""
+    token = _shift.set(_shift.get() - by)
+    try:
+        yield
+    finally:
+        _shift.reset(token)

@@ -46,6 +46,14 @@ customer_users = "admincenter"
 password_reset = "admincenter"
 licences = "admincenter"
 
+# Operators reach customers' data under grants: the trustee approves, then the customer's
+# Global admin (docs/trustee.md). Two operators together may open a one-hour break-glass grant.
+[trustee]
+approval = "trustee+customer"
+max_grant_hours = 8
+decision_hours = 12
+break_glass = true
+
 [[peers]]
 id = "eu"
 name = "European Cloud"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,7 @@ def seed(*, out: Path) -> None:
         region=region,
     )
     add(provider, "operator", "Olga Operator", [Role.OPERATOR])
+    add(provider, "operator2", "Otto Operator", [Role.OPERATOR])  # four eyes, break-glass
     if inst.trustee_required:
         trustee = directory.tenant_create(
             actor=actor,
@@ -186,8 +188,103 @@ def seed(*, out: Path) -> None:
     first = customers.order_by("created_at").first()
     if first is not None:
         add(first.tenant, "it-admin", f"IT admin ({first.company_name})", [Role.CUSTOMER_GLOBAL_ADMIN])
+        if inst.trustee_required:
+            _seed_access_requests(actor, first, f"operators.{inst.id}.example", f"trustee.{inst.id}.example")
 
     out.write_text(json.dumps(users, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def _seed_access_requests(actor: Principal, customer: Customer, operators: str, trustee: str) -> None:
+    """Operators' requests for the first customer's data, in every state, each decided the way the
+    instance's policy says (trustee, then the customer's Global admin), some of them in the past."""
+    from hanse.trustee import services as access
+
+    users = scoped(User.objects.select_related("tenant"), actor, Action.PARTNER_VIEW)
+
+    def who(upn: str) -> Principal:
+        return principal_for(users.get(upn=upn))
+
+    olga, otto = f"operator@{operators}", f"operator2@{operators}"
+    officer, it_admin = who(f"officer@{trustee}"), who(f"it-admin@{customer.tenant.domain}")
+
+    def file(operator: str, reason: str, why: str, kinds: list[str], hours: int, **kw: Any) -> uuid.UUID:
+        new = access.NewRequest(
+            customer=str(customer.id),
+            kinds=kinds,
+            write=kw.pop("write", False),
+            reason=reason,
+            justification=why,
+            hours=hours,
+            case_ref=kw.pop("case", ""),
+            break_glass=kw.pop("glass", False),
+        )
+        return access.access_request_file(actor=who(operator), new=new).id
+
+    def approve(req: uuid.UUID, *by: Principal) -> None:
+        for p in by:
+            access.access_request_decide(
+                actor=p, request_id=req, approve=True, note="Checked against the case."
+            )
+
+    def read_users(operator: str) -> None:
+        reader = who(operator)  # carries the grants active now
+        list(scoped(User.objects.filter(tenant=customer.tenant), reader, Action.CUSTOMER_USER_MANAGE))
+
+    with clock.earlier(timedelta(days=20)):  # a grant used, then completed by its operator
+        done = file(
+            olga, "customer_support", "Ticket 1001: a user cannot sign in.", ["users"], 2, case="CASE-1001"
+        )
+        approve(done, officer, it_admin)
+        read_users(olga)
+        access.access_request_complete(actor=who(olga), request_id=done, note="Password reset explained.")
+    with clock.earlier(timedelta(days=12)):  # denied by the trustee
+        denied = file(otto, "service_maintenance", "Routine check of licence counts.", ["licences"], 4)
+        access.access_request_decide(
+            actor=officer, request_id=denied, approve=False, note="No customer case behind it."
+        )
+    with clock.earlier(timedelta(days=9)):  # nobody decided in time: expired
+        file(olga, "incident_response", "Incident 77: possible misconfiguration.", ["subscriptions"], 2)
+    with clock.earlier(timedelta(days=6)):  # a grant that ran out
+        ran_out = file(
+            otto, "customer_support", "Ticket 1020: subscription seats look wrong.", ["subscriptions"], 1
+        )
+        approve(ran_out, officer, it_admin)
+    with clock.earlier(timedelta(days=3)):  # revoked by the trustee
+        revoked = file(olga, "customer_support", "Ticket 1033: licences missing.", ["licences", "users"], 8)
+        approve(revoked, officer, it_admin)
+        read_users(olga)
+        access.access_request_revoke(actor=officer, request_id=revoked, note="The case was closed.")
+    with clock.earlier(timedelta(days=1)):  # break-glass, two operators, not reviewed yet
+        glass = file(
+            otto,
+            "incident_response",
+            "Outage: customer's sign-ins fail for everyone.",
+            ["users"],
+            1,
+            glass=True,
+        )
+        approve(glass, who(olga))
+        read_users(otto)
+    # Now: one grant active (approved by both), one waiting for the customer, one for the trustee.
+    active = file(
+        olga,
+        "customer_support",
+        "Ticket 1042: the IT admin asked us to check its users.",
+        ["users"],
+        8,
+        case="CASE-1042",
+    )
+    approve(active, officer, it_admin)
+    read_users(olga)
+    approve(file(otto, "customer_support", "Ticket 1043: billing question.", ["subscriptions"], 4), officer)
+    file(
+        olga,
+        "legal_demand",
+        "A court order names this customer (reference in the case).",
+        ["profile"],
+        2,
+        case="LEGAL-7",
+    )
 
 
 def _seed_users(actor: Principal, customer: Customer, subscription: Subscription) -> None:

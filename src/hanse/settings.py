@@ -99,6 +99,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY
 
 # API and enrolment rate counters: a file of their own, not the primary database (api.ratelimit).
+# Mail (the trustee's notices) is written to files under the data directory: no network.
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = HANSE_INSTANCE.data_dir / "mail"
+DEFAULT_FROM_EMAIL = f"hanse@{HANSE_INSTANCE.id}.invalid"
 HANSE_RATE_LIMIT_DB = HANSE_INSTANCE.data_dir / "ratelimit.sqlite3"
 
 ROOT_URLCONF = "hanse.urls"

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("hanse.admincenter.partnercenter_urls")),
     path("catalog/", include("hanse.catalog.urls")),
     path("audit/", include("hanse.audit.urls")),
+    path("access/", include("hanse.trustee.urls")),
     path("", include("hanse.web.urls")),
 ]
 

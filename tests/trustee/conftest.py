@@ -31,6 +31,8 @@ def world(partner: Any, make_customer: Any, make_tenant: Any, make_user: Any, sw
     provider, trustee = make_tenant(Tenant.Kind.PROVIDER), make_tenant(Tenant.Kind.TRUSTEE)
 
     def admin_of(c: Customer) -> User:
+        # The customer's first admin, as if it had chosen its own password at first sign-in.
+        User.objects.filter(upn=f"admin@{c.tenant.domain}").update(must_change_password=False)
         return User.objects.get(upn=f"admin@{c.tenant.domain}")
 
     return World(

@@ -85,6 +85,10 @@ def _nav(request: HttpRequest, sh: Shell, customer: Customer | None) -> list[dic
         )
     if p.is_partner:
         nav.append({"label": _("Partner center"), "url": reverse("web:home"), "testid": "nav-partner-center"})
+    if p.is_customer_admin:
+        nav.append(
+            {"label": _("Access to my data"), "url": reverse("trustee:requests"), "testid": "nav-access"}
+        )
     return nav
 
 

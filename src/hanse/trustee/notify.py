@@ -6,6 +6,7 @@ Sent after the commit, so that nobody is told of a request that was rolled back.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import translation
@@ -18,7 +19,6 @@ from hanse.directory.models import User
 from hanse.instance.current import instance
 from hanse.trustee.models import DATA_KIND_LABELS, AccessRequest, Reason
 
-SENDER = "hanse@localhost"
 MAILER = system_principal("trustee-mail")
 
 
@@ -74,6 +74,8 @@ def announce(req: AccessRequest, event: str) -> None:
     def send() -> None:
         with translation.override(language):
             subject, body = _message(req, event)
-        send_mass_mail([(subject, body, SENDER, [address]) for address in to], fail_silently=True)
+        send_mass_mail(
+            [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in to], fail_silently=True
+        )
 
     transaction.on_commit(send)

@@ -17,6 +17,8 @@ NAV: list[tuple[Any, str, Action]] = [
     (_("Partner users"), "pcusers:partner_users", Action.PARTNER_USER_MANAGE),
     (_("Partners"), "operator:partners", Action.INSTANCE_OPERATE),
     (_("Audit log"), "audit:list", Action.AUDIT_VIEW),
+    (_("Access requests"), "trustee:requests", Action.OPERATOR_ACCESS_REQUEST),
+    (_("Access requests"), "trustee:requests", Action.OPERATOR_ACCESS_DECIDE),
 ]
 
 
@@ -24,5 +26,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     principal = getattr(request, "principal", None)
     nav = []
     if principal is not None:
-        nav = [{"label": label, "url": url} for label, url, action in NAV if principal.can(action)]
+        urls = dict.fromkeys(url for _label, url, action in NAV if principal.can(action))
+        nav = [{"label": label, "url": url} for label, url, _action in NAV if urls.pop(url, 0) is None]
     return {"hanse_instance": instance(), "nav": nav, "principal": principal}
