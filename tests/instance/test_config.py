@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hanse.instance.config import ConfigError, load_config
+from hanse.instance.config import ConfigError, TrusteePolicy, load_config
 from hanse.instance.markets import EFTA, EU27, parse_markets
 
 GOOD = """
@@ -56,6 +56,21 @@ def test_design_example_loads(tmp_path):
     assert cfg.task_place("licences") == "admincenter"
     assert cfg.peers[0].url == "http://127.0.0.1:8001"
     assert len(cfg.markets) == 31
+
+
+def test_trustee_policy_defaults_and_settings(tmp_path):
+    """A trustee instance defaults to the trustee's approval, a public one to the customer's."""
+    assert load_config(write(tmp_path, GOOD)).trustee == TrusteePolicy("trustee", 8, 12, (), False)
+    public = GOOD.replace('kind = "sovereign"', 'kind = "public"').replace("trustee_required = true", "")
+    assert load_config(write(tmp_path, public)).trustee.approval == "customer"
+    custom = GOOD.replace(
+        "[[peers]]",
+        '[trustee]\napproval = "trustee+customer"\nmax_grant_hours = 4\ndecision_hours = 24\n'
+        'denied_reasons = ["legal_demand"]\nbreak_glass = true\n\n[[peers]]',
+    )
+    policy = load_config(write(tmp_path, custom)).trustee
+    assert policy == TrusteePolicy("trustee+customer", 4, 24, ("legal_demand",), True)
+    assert policy.approvers == ("trustee", "customer")
 
 
 def test_markets_are_eu27_plus_efta():
@@ -114,6 +129,33 @@ def test_postgres_url_is_kept(tmp_path):
             "security.trusted_proxies",
             "'proxy.example' is not an IP address or network",
         ),
+        ("[[peers]]", '[trustee]\napproval = "nobody"\n\n[[peers]]', "trustee.approval", "must be one of"),
+        (
+            "[[peers]]",
+            '[trustee]\napproval = "customer"\n\n[[peers]]',
+            "trustee.approval",
+            "trustee's approval",
+        ),
+        (
+            "[[peers]]",
+            "[trustee]\nmax_grant_hours = 0\n\n[[peers]]",
+            "trustee.max_grant_hours",
+            "between 1 and 72",
+        ),
+        (
+            "[[peers]]",
+            "[trustee]\ndecision_hours = 97\n\n[[peers]]",
+            "trustee.decision_hours",
+            "between 1 and 96",
+        ),
+        (
+            "[[peers]]",
+            '[trustee]\ndenied_reasons = ["boredom"]\n\n[[peers]]',
+            "trustee.denied_reasons",
+            "'boredom'",
+        ),
+        ("[[peers]]", '[trustee]\nbreak_glass = "yes"\n\n[[peers]]', "trustee.break_glass", "must be a bool"),
+        ("[[peers]]", "[trustee]\nwho = 1\n\n[[peers]]", "trustee.who", "not a known setting"),
     ],
 )
 def test_bad_config_names_file_key_and_problem(tmp_path, old, new, key, words):

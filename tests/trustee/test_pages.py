@@ -68,3 +68,6 @@ def test_file_decide_read_and_see_it_on_the_pages(world, swap_instance):
     assert officer.post(f"/access/{req.id}/revoke", {"note": "done"}).status_code == 302
     assert op.get(f"/customers/{w.a.id}/users/").status_code == 403
     assert signed_in(w.admin_b).get(f"/access/{req.id}/").status_code == 404
+    # The trustee's audit viewer holds the whole story, filterable by action.
+    audit = officer.get("/audit/", {"action": "access.revoke"})
+    assert audit.status_code == 200 and "access.revoke" in audit.content.decode()

@@ -27,13 +27,13 @@ from hanse.directory.selectors import customer_user_get
 from hanse.directory.services import (
     CreatedUser,
     HashedPassword,
-    _audit_user,
-    _revoke_credentials,
-    _user_snapshot,
+    audit_user,
     check_new_user,
     hash_password,
+    revoke_credentials,
     user_create,
     user_restore,
+    user_snapshot,
     user_soft_delete,
 )
 from hanse.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -170,7 +170,7 @@ def customer_user_update(
         after = _profile(user)
         if after != before:
             user.save(update_fields=["display_name", "usage_location", "first_name", "last_name"])
-            _audit_user(actor, "user.update", user, before=before, after=after)
+            audit_user(actor, "user.update", user, before=before, after=after)
         if password is None or hashed is None:
             return UpdatedUser(user)
         _set_password(actor, user, hashed, must_change=password.must_change)
@@ -179,7 +179,7 @@ def customer_user_update(
 
 def _profile(user: User) -> dict[str, object]:
     return {
-        **_user_snapshot(user),
+        **user_snapshot(user),
         "usageLocation": user.usage_location,
         "firstName": user.first_name,
         "lastName": user.last_name,
@@ -197,9 +197,7 @@ def customer_user_delete(*, actor: Principal, customer_id: uuid.UUID, user_id: u
     freed = list(held.values_list("sku_id", flat=True))
     held.delete()
     if freed:
-        _audit_user(
-            actor, "licence.release", user, before={"licences": sorted(freed)}, after={"licences": []}
-        )
+        audit_user(actor, "licence.release", user, before={"licences": sorted(freed)}, after={"licences": []})
     user = user_soft_delete(actor=actor, user=user)
     _schedule_purge(user.deleted_at + timedelta(days=RESTORE_DAYS, minutes=1))
     return user
@@ -250,9 +248,9 @@ def _set_password(actor: Principal, user: User, hashed: HashedPassword, *, must_
     """Every session and token of the user stops working."""
     user.password = hashed.encoded
     user.must_change_password = must_change
-    _revoke_credentials(user)
+    revoke_credentials(user)
     user.save(update_fields=["password", "must_change_password", "credentials_version"])
-    _audit_user(actor, "user.reset_password", user, after={"mustChangePassword": must_change})
+    audit_user(actor, "user.reset_password", user, after={"mustChangePassword": must_change})
 
 
 def purge_deleted_users() -> int:
@@ -263,7 +261,7 @@ def purge_deleted_users() -> int:
     deleted = scoped(User.objects.select_related("tenant"), purge, Action.CUSTOMER_USER_MANAGE)
     for user in deleted.filter(deleted_at__lt=cutoff, tenant__kind="customer"):
         with transaction.atomic(durable=True):  # each purge commits on its own
-            _audit_user(purge, "user.purge", user, before=_user_snapshot(user))
+            audit_user(purge, "user.purge", user, before=user_snapshot(user))
             user.delete()
             purged += 1
     return purged

@@ -18,7 +18,7 @@ from hanse.access.roles import MATRIX, PARTNER_ROLES, Action, Role
 from hanse.access.scope import require, scoped
 from hanse.directory import errors
 from hanse.directory.models import Tenant, User
-from hanse.directory.services import CreatedUser, _audit_user, user_create, user_set_active
+from hanse.directory.services import CreatedUser, audit_user, user_create, user_set_active
 from hanse.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from hanse.instance.routing import ADMIN_CENTER_API, ensure_partner_center
 from hanse.partners import errors as partner_errors
@@ -130,7 +130,7 @@ def partner_user_update(
         RoleAssignment.objects.bulk_create(
             [RoleAssignment(user=user, role=r.value, created_at=now) for r in roles if r not in before]
         )
-        _audit_user(
+        audit_user(
             actor,
             "user.set_roles",
             user,

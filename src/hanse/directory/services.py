@@ -45,7 +45,7 @@ ROLE_TENANT_KINDS: dict[Role, str] = {
 }
 
 
-def _user_snapshot(user: User, roles: list[str] | None = None) -> dict[str, object]:
+def user_snapshot(user: User, roles: list[str] | None = None) -> dict[str, object]:
     snap: dict[str, object] = {
         "upn": user.upn,
         "displayName": user.display_name,
@@ -68,7 +68,7 @@ def _partner_id(tenant: Tenant) -> uuid.UUID | None:
     return None
 
 
-def _audit_user(
+def audit_user(
     actor: Principal,
     action: str,
     user: User,
@@ -224,7 +224,7 @@ def user_create(
         RoleAssignment.objects.bulk_create(
             [RoleAssignment(user=user, role=r.value, created_at=now) for r in roles]
         )
-        _audit_user(actor, "user.create", user, after=_user_snapshot(user, [r.value for r in roles]))
+        audit_user(actor, "user.create", user, after=user_snapshot(user, [r.value for r in roles]))
     return CreatedUser(user=user, password=password.plain, generated=password.generated)
 
 
@@ -240,12 +240,12 @@ def user_change_password(*, actor: Principal, user: User, current: str | None, n
     encoded = make_password(new)
     with transaction.atomic():
         user = relock(user, "tenant")
-        before = _user_snapshot(user)
+        before = user_snapshot(user)
         user.password = encoded
         user.must_change_password = False
-        _revoke_credentials(user)  # the caller keeps its web session (update_session_auth_hash)
+        revoke_credentials(user)  # the caller keeps its web session (update_session_auth_hash)
         user.save(update_fields=["password", "must_change_password", "credentials_version"])
-        _audit_user(actor, "user.change_password", user, before=before, after=_user_snapshot(user))
+        audit_user(actor, "user.change_password", user, before=before, after=user_snapshot(user))
     return user
 
 
@@ -271,7 +271,7 @@ def mfa_enrolment_confirm(*, actor: Principal, user: User, device_id: int, code:
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    _audit_user(actor, "user.mfa_enrol", user, after={"mfa": "totp"})
+    audit_user(actor, "user.mfa_enrol", user, after={"mfa": "totp"})
     return device
 
 
@@ -379,7 +379,7 @@ def token_revoke(*, actor: Principal, token_id: uuid.UUID) -> ApiToken:
     return rec
 
 
-def _revoke_credentials(user: User) -> None:
+def revoke_credentials(user: User) -> None:
     """Every session and token issued before now stops working."""
     from oauth2_provider.models import AccessToken, RefreshToken
 
@@ -394,15 +394,15 @@ def user_set_active(*, actor: Principal, user: User, active: bool) -> User:
     user = relock(user, "tenant")
     if user.is_active == active:
         return user
-    before = _user_snapshot(user)
+    before = user_snapshot(user)
     user.is_active = active
     fields = ["is_active"]
     if not active:
-        _revoke_credentials(user)
+        revoke_credentials(user)
         fields.append("credentials_version")
     user.save(update_fields=fields)
     action = "user.activate" if active else "user.deactivate"
-    _audit_user(actor, action, user, before=before, after=_user_snapshot(user))
+    audit_user(actor, action, user, before=before, after=user_snapshot(user))
     return user
 
 
@@ -412,16 +412,16 @@ def user_soft_delete(*, actor: Principal, user: User) -> User:
     user = relock(user, "tenant")
     if user.deleted_at is not None:
         return user
-    before = _user_snapshot(user)
+    before = user_snapshot(user)
     user.deleted_at = clock.now()
-    _revoke_credentials(user)
+    revoke_credentials(user)
     user.save(update_fields=["deleted_at", "credentials_version"])
-    _audit_user(
+    audit_user(
         actor,
         "user.delete",
         user,
         before=before,
-        after={**_user_snapshot(user), "deletedAt": user.deleted_at},
+        after={**user_snapshot(user), "deletedAt": user.deleted_at},
     )
     return user
 
@@ -433,7 +433,7 @@ def user_restore(*, actor: Principal, user: User) -> User:
         return user
     user.deleted_at = None
     user.save(update_fields=["deleted_at"])
-    _audit_user(actor, "user.restore", user, after=_user_snapshot(user))
+    audit_user(actor, "user.restore", user, after=user_snapshot(user))
     return user
 
 

@@ -13,7 +13,7 @@ from hanse.access.scope import scoped
 from hanse.catalog.selectors import offer_ids
 from hanse.commerce.models import Subscription
 from hanse.directory.customer_users import customer_user_for_update
-from hanse.directory.services import _audit_user
+from hanse.directory.services import audit_user
 from hanse.errors import Conflict, InvalidInput
 from hanse.instance.routing import admin_center_users, ensure_partner_center
 from hanse.licensing import errors
@@ -67,7 +67,7 @@ def licence_update(
         )
     after = sorted((held - set(remove)) | set(to_add))
     if after != before:
-        _audit_user(actor, "licence.update", user, before={"licences": before}, after={"licences": after})
+        audit_user(actor, "licence.update", user, before={"licences": before}, after={"licences": after})
     return after
 
 

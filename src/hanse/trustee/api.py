@@ -193,21 +193,6 @@ def list_accesses(request: HttpRequest, request_id: uuid.UUID) -> dict[str, Any]
     return {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}}
 
 
-def _act(request: HttpRequest, request_id: uuid.UUID, verb: str, note: str) -> AccessRequestOut:
-    actor = request.principal
-    if verb in ("approve", "deny"):
-        services.access_request_decide(
-            actor=actor, request_id=request_id, approve=verb == "approve", note=note
-        )
-    elif verb == "revoke":
-        services.access_request_revoke(actor=actor, request_id=request_id, note=note)
-    elif verb == "complete":
-        services.access_request_complete(actor=actor, request_id=request_id, note=note)
-    else:
-        services.break_glass_review(actor=actor, request_id=request_id, note=note)
-    return AccessRequestOut.of(selectors.access_request_get(actor, request_id))
-
-
 SUMMARIES = {
     "approve": "Approve a pending request (the caller's party, in the policy's turn)",
     "deny": "Deny a pending request, with a reason",
@@ -219,7 +204,8 @@ SUMMARIES = {
 
 def _verb_endpoint(verb: str) -> None:
     def endpoint(request: HttpRequest, request_id: uuid.UUID, body: NoteIn) -> AccessRequestOut:
-        return _act(request, request_id, verb, body.note)
+        services.access_request_act(actor=request.principal, request_id=request_id, verb=verb, note=body.note)
+        return AccessRequestOut.of(selectors.access_request_get(request.principal, request_id))
 
     endpoint.__name__ = f"{verb}_request"
     router.post(

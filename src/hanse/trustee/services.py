@@ -266,6 +266,24 @@ def break_glass_review(*, actor: Principal, request_id: uuid.UUID, note: str) ->
     return req
 
 
+VERBS = ("approve", "deny", "revoke", "complete", "review")
+
+
+def access_request_act(
+    *, actor: Principal, request_id: uuid.UUID, verb: str, note: str = ""
+) -> AccessRequest:
+    """One of the five acts on a request, named as its endpoint and its page's button name it."""
+    if verb in ("approve", "deny"):
+        return access_request_decide(actor=actor, request_id=request_id, approve=verb == "approve", note=note)
+    if verb == "revoke":
+        return access_request_revoke(actor=actor, request_id=request_id, note=note)
+    if verb == "complete":
+        return access_request_complete(actor=actor, request_id=request_id, note=note)
+    if verb == "review":
+        return break_glass_review(actor=actor, request_id=request_id, note=note)
+    raise ValueError(f"no such act: {verb}")
+
+
 def _audit(
     actor: Principal, action: str, req: AccessRequest, *, before: dict[str, Any] | None = None, **extra: Any
 ) -> None:

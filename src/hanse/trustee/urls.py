@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hanse.trustee import views
+from hanse.trustee import services, views
 
 app_name = "trustee"
 urlpatterns = [
@@ -9,6 +9,6 @@ urlpatterns = [
     path("<uuid:request_id>/", views.request_detail, name="request"),
     *[
         path(f"<uuid:request_id>/{verb}", views.request_act, {"verb": verb}, name=verb)
-        for verb in views.VERBS
+        for verb in services.VERBS
     ],
 ]

@@ -157,9 +157,6 @@ def request_detail(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     return render(request, "trustee/request_detail.html", ctx)
 
 
-VERBS = ("approve", "deny", "revoke", "complete", "review")
-
-
 @_gated
 @require_POST
 def request_act(request: HttpRequest, request_id: uuid.UUID, verb: str) -> HttpResponse:
@@ -167,16 +164,7 @@ def request_act(request: HttpRequest, request_id: uuid.UUID, verb: str) -> HttpR
     form = NoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        if verb in ("approve", "deny"):
-            services.access_request_decide(
-                actor=principal, request_id=request_id, approve=verb == "approve", note=note
-            )
-        elif verb == "revoke":
-            services.access_request_revoke(actor=principal, request_id=request_id, note=note)
-        elif verb == "complete":
-            services.access_request_complete(actor=principal, request_id=request_id, note=note)
-        else:
-            services.break_glass_review(actor=principal, request_id=request_id, note=note)
+        services.access_request_act(actor=principal, request_id=request_id, verb=verb, note=note)
     except DomainError as e:
         messages.error(request, e.description)
     else:
