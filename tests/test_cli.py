@@ -177,6 +177,23 @@ def test_token_issue_for_a_customer_user_on_a_trustee_instance_is_refused_and_au
     assert main(["token", "issue", "--config", CONFIG, "--user", upn]) == 0
 
 
+def test_oauth_client_add_prints_the_id_and_writes_the_secret_to_a_file(db, tmp_path, capsys):
+    from oauth2_provider.models import Application
+
+    secret_file = tmp_path / "secret"
+    argv = ["oauth", "client", "add", "--config", CONFIG, "--name", "de", "--client-id", "hanse-de"]
+    argv += ["--redirect-uri", "http://127.0.0.1:8000/csp/link/callback", "--secret-file", str(secret_file)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    secret = secret_file.read_text().strip()
+    assert "client_id: hanse-de" in out and secret not in out and len(secret) > 40
+    assert secret_file.stat().st_mode & 0o777 == 0o600
+    app = Application.objects.get(client_id="hanse-de")
+    assert app.algorithm == "RS256" and app.redirect_uris == "http://127.0.0.1:8000/csp/link/callback"
+    assert main(argv) == 1  # a second client of that name is refused
+    assert "2035" in capsys.readouterr().err
+
+
 def test_token_issue_unknown_user_and_bad_ttl(db, admin, capsys):
     assert main(["token", "issue", "--config", CONFIG, "--user", "ghost@nowhere.example"]) == 1
     assert "ghost@nowhere.example" in capsys.readouterr().err

@@ -206,6 +206,34 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_oauth_client_add(args: argparse.Namespace) -> int:
+    setup_django(args.config)
+    _ensure_migrated()
+    from hanse.access.principal import system_principal
+    from hanse.directory.oauth_clients import oauth_client_add
+
+    client = oauth_client_add(
+        actor=system_principal("cli"),
+        name=args.name,
+        redirect_uris=args.redirect_uri,
+        client_id=args.client_id,
+    )
+    print(f"client_id: {client.application.client_id}")
+    if args.secret_file:
+        # Written for the other instance's client_secret_file, readable by its owner only.
+        fd = os.open(args.secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(client.client_secret + "\n")
+        print(f"client_secret: written to {args.secret_file}")
+    else:
+        print(f"client_secret (shown once): {client.client_secret}")
+    print(
+        "Keep both in the other instance's [[peers]] entry: client_id, and the secret in a file "
+        "(client_secret_file) or an environment variable (client_secret_env), never in the config."
+    )
+    return EXIT_OK
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     setup_django(args.config)
     _ensure_migrated()
@@ -325,6 +353,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", required=True, metavar="UPN")
     p.add_argument("--ttl", type=int, default=3600, metavar="SECONDS", help="lifetime (default: 3600)")
     p.add_argument("--label", default="")
+
+    oauth = sub.add_parser(
+        "oauth", help="OAuth / OpenID Connect clients.", description="OAuth / OpenID Connect clients."
+    )
+    oauth_sub = oauth.add_subparsers(dest="oauth_command", metavar="COMMAND", required=True)
+    oauth_client = oauth_sub.add_parser("client", help="Clients of this instance's OpenID provider.")
+    client_sub = oauth_client.add_subparsers(dest="client_command", metavar="COMMAND", required=True)
+    p = command(
+        "add",
+        "Register another instance as a client; prints its client id and secret (shown once).",
+        cmd_oauth_client_add,
+        parent=client_sub,
+    )
+    p.add_argument("--name", required=True, help="the client's name, e.g. the peer's instance id")
+    p.add_argument(
+        "--redirect-uri", required=True, action="append", help="its callback URL (repeatable), exactly"
+    )
+    p.add_argument("--client-id", default="", help="a client id of your choosing (default: generated)")
+    p.add_argument("--secret-file", default="", help="write the secret to this file (mode 0600), not stdout")
 
     audit = sub.add_parser("audit", help="The audit log.", description="The audit log.")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)

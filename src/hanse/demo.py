@@ -58,6 +58,10 @@ break_glass = true
 id = "eu"
 name = "European Cloud"
 url = "http://127.0.0.1:{peer_port}"
+# This instance's OpenID Connect client at eu, registered there by the demo with
+# `hanse oauth client add --config eu.toml --name de --client-id hanse-de --secret-file …`.
+client_id = "hanse-de"
+client_secret_file = "de-data/eu-client-secret"
 """
 
 EU_TOML = """# The public European instance: open to new customers, several European regions.
@@ -65,7 +69,7 @@ EU_TOML = """# The public European instance: open to new customers, several Euro
 id = "eu"
 name = "European Cloud"
 kind = "public"
-data_boundary = ["NL", "IE", "FR", "DE", "SE", "CH"]
+data_boundary = ["NL", "IE", "FR", "DE", "SE", "CH", "US"]
 accepts_new_customers = true
 accepts_new_services = true
 trustee_required = false
@@ -101,6 +105,12 @@ country = "SE"
 id = "ch-north"
 name = "Zürich"
 country = "CH"
+
+[[regions]]
+id = "us-east"
+name = "Virginia (outside Europe)"
+country = "US"
+geography = "americas"
 
 [database]
 url = "sqlite:///eu.sqlite3"
@@ -150,6 +160,26 @@ def prepare(data_dir: Path, port_base: int) -> dict[str, Path]:
             users += json.loads(part.read_text())
             part.unlink()
     if not seeded:
+        (data_dir / "de-data").mkdir(exist_ok=True)
+        callback = f"http://127.0.0.1:{ports['de']}/csp/link/callback"
+        secret = data_dir / "de-data" / "eu-client-secret"
+        _run(
+            _hanse(
+                "oauth",
+                "client",
+                "add",
+                "--config",
+                str(configs["eu"]),
+                "--name",
+                "de",
+                "--client-id",
+                "hanse-de",
+                "--redirect-uri",
+                callback,
+                "--secret-file",
+                str(secret),
+            )
+        )
         users_file.write_text(json.dumps(users, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         os.chmod(users_file, 0o600)
     return configs

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hanse.db import database_settings
 from hanse.instance.config import DEFAULT_TOML, InstanceConfig, load_config, parse_config
+from hanse.instance.keys import signing_key
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -204,10 +205,20 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "PKCE_REQUIRED": True,
-    "SCOPES": {"partner": "Act on the partner center as the signed-in user"},
+    "SCOPES": {
+        "partner": "Act on the partner center as the signed-in user",
+        "openid": "Say who you are: your user, your tenant, its region and your roles",
+    },
     "DEFAULT_SCOPES": ["partner"],
     "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,  # S256 only: "plain" is refused
+    # OpenID Connect for the instance's own tenants (docs/oidc.md): RS256 ID tokens, userinfo.
+    "OIDC_ENABLED": True,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_RSA_PRIVATE_KEY": signing_key(HANSE_INSTANCE.data_dir, HANSE_INSTANCE.oidc_key_file),
+    "OIDC_ISS_ENDPOINT": HANSE_INSTANCE.public_url,
+    "OAUTH2_VALIDATOR_CLASS": "hanse.directory.oidc.HanseValidator",
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 

@@ -1,15 +1,29 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
+from oauth2_provider import views as oauth
 from oauth2_provider.urls import base_urlpatterns
 
 from hanse.api.api import api
 from hanse.partners import views as partner_views
 
+OAUTH_PATTERNS = [
+    *[path(f"oauth/{p.pattern}", p.callback, name=p.name) for p in base_urlpatterns],
+    # The issuer is the instance's root, so discovery is at /.well-known/openid-configuration.
+    re_path(
+        r"^\.well-known/openid-configuration$",
+        oauth.ConnectDiscoveryInfoView.as_view(),
+        name="oidc-connect-discovery-info",
+    ),
+    path(".well-known/jwks.json", oauth.JwksInfoView.as_view(), name="jwks-info"),
+    path("oauth/userinfo/", oauth.UserInfoView.as_view(), name="user-info"),
+]
+
 urlpatterns = [
     path("v1/", api.urls),
     path("admin-center/", include("hanse.admincenter.urls")),
-    # Only the protocol endpoints (authorize, token, revoke, introspect): applications are
-    # registered by the operator, never through DOT's self-service pages.
-    path("oauth/", include((base_urlpatterns, "oauth2_provider"), namespace="oauth2_provider")),
+    # Only the protocol endpoints (authorize, token, revoke, introspect, and OpenID Connect's
+    # discovery, keys and userinfo): applications are registered by the operator
+    # (`hanse oauth client add`), never through DOT's self-service pages.
+    path("", include((OAUTH_PATTERNS, "oauth2_provider"), namespace="oauth2_provider")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("csp/", include("hanse.partners.urls")),
     path("enrol", partner_views.enrol, name="enrol"),

@@ -73,6 +73,45 @@ def test_trustee_policy_defaults_and_settings(tmp_path):
     assert policy.approvers == ("trustee", "customer")
 
 
+def test_a_region_states_its_geography(tmp_path):
+    text = GOOD.replace('data_boundary = ["DE"]', 'data_boundary = ["DE", "US"]').replace(
+        "[database]",
+        '[[regions]]\nid = "us-east"\nname = "Virginia"\ncountry = "US"\n'
+        'geography = "americas"\n\n[database]',
+    )
+    regions = {r.id: r for r in load_config(write(tmp_path, text)).regions}
+    assert (regions["de-central"].geography, regions["de-central"].european) == ("europe", True)
+    assert (regions["us-east"].geography, regions["us-east"].european) == ("americas", False)
+    bad = text.replace('geography = "americas"', 'geography = "mars"')
+    with pytest.raises(ConfigError, match="must be one of europe"):
+        load_config(write(tmp_path, bad))
+    contradiction = text.replace('geography = "americas"', 'geography = "americas"\neuropean = true')
+    with pytest.raises(ConfigError) as e:
+        load_config(write(tmp_path, contradiction))
+    assert (e.value.key, e.value.message) == ("regions[1].european", "contradicts geography = 'americas'")
+
+
+def test_a_peer_client_secret_is_read_from_a_file_or_the_environment_never_the_config(tmp_path, monkeypatch):
+    (tmp_path / "eu.secret").write_text("s3cret\n")
+    in_file = GOOD.replace(
+        'url = "http://127.0.0.1:8001"',
+        'url = "http://127.0.0.1:8001"\nclient_id = "hanse-de"\nclient_secret_file = "eu.secret"',
+    )
+    peer = load_config(write(tmp_path, in_file)).peers[0]
+    assert (peer.client_id, peer.client_secret()) == ("hanse-de", "s3cret")
+    monkeypatch.setenv("EU_SECRET", "from-env")
+    in_env = GOOD.replace(
+        'url = "http://127.0.0.1:8001"', 'url = "http://127.0.0.1:8001"\nclient_secret_env = "EU_SECRET"'
+    )
+    assert load_config(write(tmp_path, in_env)).peers[0].client_secret() == "from-env"
+    inline = GOOD.replace(
+        'url = "http://127.0.0.1:8001"', 'url = "http://127.0.0.1:8001"\nclient_secret = "oops"'
+    )
+    with pytest.raises(ConfigError) as e:
+        load_config(write(tmp_path, inline))
+    assert e.value.key == "peers[0].client_secret" and "never written in the config" in e.value.message
+
+
 def test_markets_are_eu27_plus_efta():
     assert len(EU27) == 27 and set(EFTA) == {"IS", "LI", "NO", "CH"}
     m = parse_markets("EU+EFTA")

@@ -65,3 +65,5 @@ IMPERSONATION_REFUSED = ErrorSpec(
         "request access through the data trustee instead."
     ),
 )
+OAUTH_CLIENT_INVALID = ErrorSpec(2034, 400, _("The OAuth client is not valid: %(reason)s."))
+OAUTH_CLIENT_EXISTS = ErrorSpec(2035, 409, _("An OAuth client named %(name)s exists already."))

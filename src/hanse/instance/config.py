@@ -6,6 +6,7 @@ without reading code.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -26,12 +27,16 @@ class ConfigError(Exception):
         super().__init__(f"{file}: {key}: {message}")
 
 
+GEOGRAPHIES = ("europe", "americas", "asia-pacific", "middle-east-africa", "other")
+
+
 @dataclass(frozen=True)
 class Region:
     id: str
     name: str
     country: str
     european: bool
+    geography: str = "europe"  # "not in a European region" is this, a fact of the config
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,16 @@ class Peer:
     id: str
     url: str
     name: str = ""
+    # This instance's OAuth client at the peer (``hanse oauth client add`` there): the secret is
+    # read from a file or an environment variable, never written in the config itself.
+    client_id: str = ""
+    client_secret_file: Path | None = None
+    client_secret_env: str = ""
+
+    def client_secret(self) -> str:
+        if self.client_secret_file is not None:
+            return self.client_secret_file.read_text().strip()
+        return os.environ.get(self.client_secret_env, "") if self.client_secret_env else ""
 
 
 APPROVALS = ("trustee", "customer", "trustee+customer")
@@ -92,6 +107,7 @@ class InstanceConfig:
     auto_activate_partners: bool = False
     markets: dict[str, tuple[str, str]] = field(default_factory=dict)
     trustee: TrusteePolicy = field(default_factory=TrusteePolicy)
+    oidc_key_file: Path | None = None  # the RS256 key's PEM; else generated into data_dir
 
     @property
     def is_sovereign(self) -> bool:
@@ -189,6 +205,7 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
             "partners",
             "paths",
             "trustee",
+            "oidc",
         }
     )
 
@@ -230,10 +247,19 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
         if not isinstance(raw, dict):
             raise top.fail(f"regions[{i}]", "must be a table")
         r = _Reader(source, raw, f"regions[{i}]")
-        r.unknown({"id", "name", "country", "european"})
+        r.unknown({"id", "name", "country", "european", "geography"})
         country = r.text("country").upper()
-        european = r.get("european", bool, is_european(country))
-        regions.append(Region(id=r.text("id"), name=r.text("name"), country=country, european=european))
+        geography = r.get("geography", str, "europe" if r.get("european", bool, is_european(country)) else "other")
+        if geography not in GEOGRAPHIES:
+            raise r.fail("geography", f"must be one of {', '.join(GEOGRAPHIES)}, got {geography!r}")
+        european = r.get("european", bool, geography == "europe")
+        if european != (geography == "europe"):
+            raise r.fail("european", f"contradicts geography = {geography!r}")
+        regions.append(
+            Region(
+                id=r.text("id"), name=r.text("name"), country=country, european=european, geography=geography
+            )
+        )
     ids = [r.id for r in regions]
     if len(set(ids)) != len(ids):
         raise top.fail("regions", "region ids must be unique")
@@ -264,11 +290,27 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
         if not isinstance(raw, dict):
             raise top.fail(f"peers[{i}]", "must be a table")
         p = _Reader(source, raw, f"peers[{i}]")
-        p.unknown({"id", "url", "name"})
+        p.unknown(
+            {"id", "url", "name", "client_id", "client_secret_file", "client_secret_env", "client_secret"}
+        )
         url = p.text("url")
         if urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc:
             raise p.fail("url", f"must be an http(s) URL, got {url!r}")
-        peers.append(Peer(id=p.text("id"), url=url.rstrip("/"), name=p.get("name", str, "")))
+        if "client_secret" in raw:
+            raise p.fail(
+                "client_secret", "is never written in the config: use client_secret_file or client_secret_env"
+            )
+        secret_file = p.get("client_secret_file", str, "")
+        peers.append(
+            Peer(
+                id=p.text("id"),
+                url=url.rstrip("/"),
+                name=p.get("name", str, ""),
+                client_id=p.get("client_id", str, ""),
+                client_secret_file=((base / secret_file).resolve() if secret_file else None),
+                client_secret_env=p.get("client_secret_env", str, ""),
+            )
+        )
 
     sec = _Reader(source, top.get("security", dict, {}), "security")
     sec.unknown({"mfa_required_roles", "trusted_proxies"})
@@ -287,6 +329,9 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
     partners = _Reader(source, top.get("partners", dict, {}), "partners")
     partners.unknown({"auto_activate"})
     trustee_required = inst.get("trustee_required", bool, kind == "sovereign")
+    oidc = _Reader(source, top.get("oidc", dict, {}), "oidc")
+    oidc.unknown({"private_key_file"})
+    key_file = oidc.get("private_key_file", str, "")
     trustee = _trustee_policy(_Reader(source, top.get("trustee", dict, {}), "trustee"), trustee_required)
 
     return InstanceConfig(
@@ -312,6 +357,7 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
         rate_limit_per_minute=rate,
         auto_activate_partners=partners.get("auto_activate", bool, False),
         trustee=trustee,
+        oidc_key_file=(base / key_file).resolve() if key_file else None,
     )
 
 
