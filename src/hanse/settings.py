@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "hanse.commerce",
     "hanse.licensing",
     "hanse.trustee",
+    "hanse.links",
     "hanse.admincenter",
     "hanse.api",
     "hanse.web",

@@ -1,6 +1,6 @@
 """The instance as an OpenID Connect provider for its own tenants (docs/oidc.md): the claims of
-the ID token and userinfo (the key is ``instance.keys``), which another Hanse instance reads to link a partner
-account to this one."""
+the ID token and userinfo, which another Hanse instance reads to link a partner account to this
+one. The signing key is ``instance.keys``'s."""
 
 from __future__ import annotations
 

@@ -249,7 +249,8 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
         r = _Reader(source, raw, f"regions[{i}]")
         r.unknown({"id", "name", "country", "european", "geography"})
         country = r.text("country").upper()
-        geography = r.get("geography", str, "europe" if r.get("european", bool, is_european(country)) else "other")
+        by_country = "europe" if r.get("european", bool, is_european(country)) else "other"
+        geography = r.get("geography", str, by_country)
         if geography not in GEOGRAPHIES:
             raise r.fail("geography", f"must be one of {', '.join(GEOGRAPHIES)}, got {geography!r}")
         european = r.get("european", bool, geography == "europe")

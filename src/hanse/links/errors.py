@@ -1,0 +1,23 @@
+"""Refusals of the tenant link with a peer instance (codes 95xx)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from hanse.errors import ErrorSpec
+
+PEER_UNKNOWN = ErrorSpec(9501, 404, _("This instance has no peer %(peer)s."))
+PEER_NOT_CONFIGURED = ErrorSpec(
+    9502,
+    503,
+    _("The peer %(peer)s is not set up as an OpenID Connect client yet (client_id and its secret)."),
+)
+PEER_UNREACHABLE = ErrorSpec(
+    9503, 502, _("The instance %(peer)s did not answer as expected; try again later.")
+)
+STATE_INVALID = ErrorSpec(
+    9504, 400, _("This sign-in answer does not belong to a sign-in started here, or it was used already.")
+)
+PROVIDER_ERROR = ErrorSpec(9505, 400, _("The instance %(peer)s refused the sign-in: %(error)s."))
+ID_TOKEN_INVALID = ErrorSpec(
+    9506, 400, _("The identity the instance %(peer)s sent could not be trusted: %(reason)s.")
+)
+SEALED_INVALID = ErrorSpec(9507, 500, _("A stored token could not be decrypted with this instance's key."))
