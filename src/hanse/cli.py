@@ -234,6 +234,23 @@ def cmd_oauth_client_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_link_status(args: argparse.Namespace) -> int:
+    setup_django(args.config)
+    _ensure_migrated()
+    from hanse.access.principal import system_principal
+    from hanse.links.selectors import tenant_link_for
+
+    link = tenant_link_for(system_principal("cli"), args.partner)
+    if link is None:
+        print(f"{args.partner}: not linked")
+        return EXIT_OK
+    print(f"{args.partner}: linked to {link.target_domain} at {link.peer} ({link.target_region})")
+    print(f"  target tenant {link.target_tenant_id}, CSP account {link.target_account_state} when linked")
+    print(f"  linked by {link.linked_by.upn} at {link.linked_at.isoformat(timespec='seconds')}")
+    print(f"  signed in at {link.peer} as {link.target_user}")
+    return EXIT_OK
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     setup_django(args.config)
     _ensure_migrated()
@@ -372,6 +389,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--client-id", default="", help="a client id of your choosing (default: generated)")
     p.add_argument("--secret-file", default="", help="write the secret to this file (mode 0600), not stdout")
+
+    link = sub.add_parser(
+        "link", help="Links of partner accounts to another instance.", description="Tenant links."
+    )
+    link_sub = link.add_subparsers(dest="link_command", metavar="COMMAND", required=True)
+    p = command(
+        "status", "Show whether a partner's account is linked, and to what.", cmd_link_status, parent=link_sub
+    )
+    p.add_argument("--partner", required=True, metavar="DOMAIN", help="the partner tenant's domain")
 
     audit = sub.add_parser("audit", help="The audit log.", description="The audit log.")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)

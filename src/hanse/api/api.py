@@ -174,6 +174,7 @@ def _mount() -> None:
     from hanse.directory.api import router as tokens_router
     from hanse.directory.partner_users_api import router as partner_users_router
     from hanse.directory.users_api import router as users_router
+    from hanse.links.api import router as links_router
     from hanse.partners.api import router as partners_router
     from hanse.trustee.api import router as trustee_router
 
@@ -187,6 +188,7 @@ def _mount() -> None:
         audit_router,
         tokens_router,
         trustee_router,
+        links_router,
     ):
         api.add_router("/", router)
 

@@ -21,3 +21,20 @@ ID_TOKEN_INVALID = ErrorSpec(
     9506, 400, _("The identity the instance %(peer)s sent could not be trusted: %(reason)s.")
 )
 SEALED_INVALID = ErrorSpec(9507, 500, _("A stored token could not be decrypted with this instance's key."))
+NOT_GLOBAL_ADMIN = ErrorSpec(
+    9510, 409, _("You signed in at %(peer)s as %(upn)s, who is not a Global admin of %(domain)s.")
+)
+NOT_EUROPEAN = ErrorSpec(
+    9511, 409, _("The tenant %(domain)s is in the region %(region)s, which is not in Europe.")
+)
+NOT_ACTIVE = ErrorSpec(
+    9512, 409, _("The tenant %(domain)s has no active CSP account at %(peer)s (it is %(state)s).")
+)
+ALREADY_LINKED = ErrorSpec(9513, 409, _("This account is linked already, to %(domain)s at %(peer)s."))
+NOT_LINKED = ErrorSpec(9514, 404, _("This account is not linked to any other instance."))
+LINK_NOT_OFFERED = ErrorSpec(
+    9515, 403, _("This instance takes new business itself: there is nothing to link to another instance.")
+)
+NOT_A_PARTNER_TENANT = ErrorSpec(
+    9516, 409, _("You signed in at %(peer)s to %(domain)s, which is not a partner's tenant.")
+)

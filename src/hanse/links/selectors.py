@@ -1,0 +1,46 @@
+"""Reads of the tenant link, scoped to the caller's own partner account."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from hanse.access.principal import Principal
+from hanse.access.roles import Action
+from hanse.access.scope import scoped
+from hanse.customers.models import Customer
+from hanse.errors import NotFound
+from hanse.links import errors
+from hanse.links.models import TenantLink
+
+
+def tenant_link_get(principal: Principal) -> TenantLink:
+    link = (
+        scoped(
+            TenantLink.objects.select_related("partner", "linked_by"), principal, Action.TENANT_LINK_MANAGE
+        )
+        .filter(partner_id=principal.partner_id)
+        .first()
+    )
+    if link is None:
+        raise NotFound(errors.NOT_LINKED)
+    return link
+
+
+def tenant_link_for(principal: Principal, partner_domain: str) -> TenantLink | None:
+    """The instance's own view (the CLI): a partner's link, by its tenant's domain."""
+    return (
+        scoped(
+            TenantLink.objects.select_related("partner__tenant", "linked_by"),
+            principal,
+            Action.TENANT_LINK_MANAGE,
+        )
+        .filter(partner__tenant__domain__iexact=partner_domain.strip())
+        .first()
+    )
+
+
+def associated_customers(principal: Principal) -> QuerySet[Customer]:
+    """The partner's customers, which the link associates with the target tenant."""
+    return scoped(Customer.objects.select_related("tenant"), principal, Action.TENANT_LINK_MANAGE).order_by(
+        "company_name"
+    )
