@@ -11,6 +11,7 @@ from hanse.customers.models import Customer
 from hanse.errors import NotFound
 from hanse.links import errors
 from hanse.links.models import TenantLink
+from hanse.partners.models import PartnerAccount
 
 
 def tenant_link_get(principal: Principal) -> TenantLink:
@@ -43,4 +44,20 @@ def associated_customers(principal: Principal) -> QuerySet[Customer]:
     """The partner's customers, which the link associates with the target tenant."""
     return scoped(Customer.objects.select_related("tenant"), principal, Action.TENANT_LINK_MANAGE).order_by(
         "company_name"
+    )
+
+
+def tenant_link_state(principal: Principal) -> TenantLink | None:
+    """Whether the caller's account is linked, for every role of the partner (only the Global
+    admin acts on it)."""
+    return (
+        scoped(TenantLink.objects.all(), principal, Action.PARTNER_VIEW)
+        .filter(partner_id=principal.partner_id)
+        .first()
+    )
+
+
+def own_account(principal: Principal) -> PartnerAccount:
+    return scoped(PartnerAccount.objects.select_related("tenant"), principal, Action.TENANT_LINK_MANAGE).get(
+        id=principal.partner_id
     )

@@ -49,9 +49,13 @@ class Target:
         )
 
 
+def link_offered() -> bool:
+    return new_customers_closed() is not None and bool(instance().peers)
+
+
 def ensure_offered() -> None:
     """A link is offered where the instance is closed to new business and has a peer to go to."""
-    if new_customers_closed() is None or not instance().peers:
+    if not link_offered():
         raise NotPermitted(errors.LINK_NOT_OFFERED)
 
 

@@ -17,6 +17,8 @@ from hanse.commerce.selectors import seats_by_offer
 from hanse.customers.services import new_customers_closed
 from hanse.errors import DomainError
 from hanse.instance.current import instance
+from hanse.links.selectors import tenant_link_state
+from hanse.links.services import link_offered
 from hanse.partners import agreement, errors, services
 from hanse.partners.forms import EnrolForm, PartnerStateForm, SignatureForm
 from hanse.partners.selectors import (
@@ -80,6 +82,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         "can_create_customer": principal.can(Action.CUSTOMER_CREATE) and new_customers_closed() is None,
         "can_see_catalogue": principal.can(Action.PRICING_VIEW),
         "agreement_version": agreement.VERSION,
+        "link_offered": link_offered(),
+        "link_state": tenant_link_state(principal),
+        "can_link": principal.can(Action.TENANT_LINK_MANAGE),
     }
     context["show_chart"] = principal.can(Action.CUSTOMER_VIEW)
     if context["show_chart"]:
