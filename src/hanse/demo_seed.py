@@ -102,11 +102,18 @@ ROLE_LOCALPART = {
     Role.HELPDESK_AGENT: "helpdesk",
 }
 
+ACTIVE, PENDING = PartnerAccount.State.ACTIVE, PartnerAccount.State.PENDING
+# (domain, name, region, full staff, state). In eu, the de partner's European tenants for the
+# link (docs/links.md): its active account, ready for flow 2 (its Global admin signs in; its other
+# staff fail condition a), one outside Europe (b) and one not active yet (c).
 PARTNERS = {
-    "de": [("contoso-de.example", "Contoso Deutschland GmbH", "de-central", True)],
+    "de": [("contoso-de.example", "Contoso Deutschland GmbH", "de-central", True, ACTIVE)],
     "eu": [
-        ("fabrikam-eu.example", "Fabrikam Europe B.V.", "eu-west", True),
-        ("northwind-eu.example", "Northwind Partners SAS", "fr-central", False),
+        ("fabrikam-eu.example", "Fabrikam Europe B.V.", "eu-west", True, ACTIVE),
+        ("northwind-eu.example", "Northwind Partners SAS", "fr-central", False, ACTIVE),
+        ("contoso-eu.example", "Contoso Europe B.V.", "de-west", True, ACTIVE),
+        ("contoso-us.example", "Contoso Americas Inc.", "us-east", False, ACTIVE),
+        ("contoso-new.example", "Contoso Neu GmbH", "eu-west", False, PENDING),
     ],
 }
 
@@ -157,8 +164,8 @@ def seed(*, out: Path) -> None:
         )
         add(trustee, "officer", "Tilda Treuhand", [Role.TRUSTEE_OFFICER])
 
-    for domain, name, reg, full_staff in PARTNERS.get(
-        inst.id, [("partner.example", "Demo Partner", region, True)]
+    for domain, name, reg, full_staff, state in PARTNERS.get(
+        inst.id, [("partner.example", "Demo Partner", region, True, ACTIVE)]
     ):
         tenant = directory.tenant_create(
             actor=actor,
@@ -167,14 +174,13 @@ def seed(*, out: Path) -> None:
             kind=Tenant.Kind.PARTNER,
             region=reg if inst.region(reg) else region,
         )
-        partner_account_create(
-            actor=actor, tenant=tenant, company_name=name, state=PartnerAccount.State.ACTIVE
-        )
+        partner_account_create(actor=actor, tenant=tenant, company_name=name, state=state)
         roles = sorted(PARTNER_ROLES, key=list(ROLE_LOCALPART).index) if full_staff else [Role.GLOBAL_ADMIN]
         for role in roles:
             add(tenant, ROLE_LOCALPART[role], f"{role.label} ({name.split()[0]})", [role])
         admin = scoped(User.objects.all(), actor, Action.PARTNER_VIEW).get(upn=f"admin@{domain}")
-        agreement_sign(actor=principal_for(admin), name=admin.display_name, email=admin.upn)
+        if state == ACTIVE:
+            agreement_sign(actor=principal_for(admin), name=admin.display_name, email=admin.upn)
 
     catalog_load(
         actor=actor,

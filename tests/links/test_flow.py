@@ -181,3 +181,48 @@ def test_only_the_global_admin_is_offered_the_choice(setup, partner, make_user):
     assert 'data-testid="link-state"' in page and 'data-testid="link-choices"' not in page
     assert agent.post("/csp/link/start").status_code == 403
     assert not TenantLink.objects.exists()
+
+
+def test_flow_3_create_a_new_account_at_the_peer_and_come_back(setup, swap_instance):
+    s = setup
+    r = s.source.get("/csp/link/new-account")
+    assert r.status_code == 302
+    enrol = r["Location"]
+    assert enrol == f"{s_url(s)}/enrol?return=http%3A%2F%2Ftestserver%2Fcsp%2F"
+    # One process plays both instances here: from now on it is the peer, open to new partners.
+    swap_instance(accepts_new_customers=True)
+    peer = Client()  # the user's browser at the peer, not signed in
+    page = peer.get(_path(enrol))
+    assert page.status_code == 200
+    form = inputs(page).fields
+    r = peer.post(
+        "/enrol",
+        {
+            **form,
+            "company_name": "Contoso Europe B.V.",
+            "domain": "contoso-eu.example",
+            "region": "eu-west",
+            "country": "NL",
+            "admin_name": "Clara Admin",
+            "admin_local_part": "clara",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
+    )
+    assert r.status_code == 302, r.content
+    overview = peer.get("/csp/").content.decode()
+    # Pending: the way back is offered, with what to do first.
+    assert 'data-testid="link-return-url"' in overview and 'href="http://testserver/csp/"' in overview
+    assert "Once this CSP account is active" in overview
+    account = PartnerAccount.objects.get(tenant__domain="contoso-eu.example")
+    PartnerAccount.objects.filter(pk=account.pk).update(state=PartnerAccount.State.ACTIVE)
+    assert "This CSP account is active" in peer.get("/csp/").content.decode()
+
+
+def test_the_return_address_is_no_open_redirect(setup, swap_instance):
+    swap_instance(accepts_new_customers=True)
+    browser = Client()
+    browser.get("/enrol?return=https://evil.example/steal")
+    assert "hanse_link_return" not in browser.session
+    browser.get("/enrol?return=http://testserver/csp/")
+    assert browser.session["hanse_link_return"] == "http://testserver/csp/"

@@ -67,3 +67,16 @@ def oauth_client_add(
         after={"name": name, "redirectUris": redirect_uris, "algorithm": app.algorithm},
     )
     return RegisteredClient(application=app, client_secret=secret)
+
+
+def registered_return(url: str) -> str | None:
+    """``url`` if it leads back to a registered client (the origin of one of its redirect URIs),
+    else None: a return address on a public page that is no open redirect."""
+    parsed = urlparse(url or "")
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 2000:
+        return None
+    origin = (parsed.scheme, parsed.netloc)
+    for uris in Application.objects.values_list("redirect_uris", flat=True):
+        if any((urlparse(u).scheme, urlparse(u).netloc) == origin for u in uris.split()):
+            return url
+    return None

@@ -15,6 +15,7 @@ from hanse.api import ratelimit
 from hanse.clientaddr import client_address
 from hanse.commerce.selectors import seats_by_offer
 from hanse.customers.services import new_customers_closed
+from hanse.directory.oauth_clients import registered_return
 from hanse.errors import DomainError
 from hanse.instance.current import instance
 from hanse.links.selectors import tenant_link_state
@@ -85,6 +86,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "link_offered": link_offered(),
         "link_state": tenant_link_state(principal),
         "can_link": principal.can(Action.TENANT_LINK_MANAGE),
+        "link_return": request.session.get(LINK_RETURN),
     }
     context["show_chart"] = principal.can(Action.CUSTOMER_VIEW)
     if context["show_chart"]:
@@ -106,11 +108,17 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 ENROLMENTS_PER_HOUR = 5
+# The instance that sent this partner to enrol here, to link its account there (docs/links.md).
+LINK_RETURN = "hanse_link_return"
 
 
 def enrol(request: HttpRequest) -> HttpResponse:
-    """A new partner enrols itself (public: no sign-in)."""
+    """A new partner enrols itself (public: no sign-in). Sent here from another instance to create
+    the account its partner links to, it keeps the way back (a registered client's address only)."""
     inst = instance()
+    back = registered_return(request.GET.get("return", ""))
+    if back:
+        request.session[LINK_RETURN] = back
     if services.enrolment_closed() is not None:
         peers = [{"name": p.name or p.id, "url": f"{p.url}/enrol", "base": p.url} for p in inst.peers]
         return render(request, "partners/enrol_closed.html", {"peers": peers}, status=403)
