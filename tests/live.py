@@ -15,13 +15,14 @@ from tests.test_process import free_port, hanse
 
 
 @contextmanager
-def serving(config: Path, *, workers: int = 2) -> Iterator[str]:
-    """Serve ``config`` until the block ends; yields the base URL."""
-    port = free_port()
+def serving(config: Path, *, workers: int = 2, port: int | None = None) -> Iterator[str]:
+    """Serve ``config`` until the block ends (on ``port``, else a free one); yields the base URL."""
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("HANSE_CONFIG", "DJANGO_SETTINGS_MODULE")}
     argv = [sys.executable, "-m", "hanse", "serve", "--config", str(config), "--port", str(port)]
+    log = (config.parent / f"serve-{port}.log").open("wb")  # kept beside the config, for a failure's cause
     server = subprocess.Popen(
-        [*argv, "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [*argv, "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -30,6 +31,7 @@ def serving(config: Path, *, workers: int = 2) -> Iterator[str]:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        log.close()
 
 
 def token_for(config: Path, upn: str) -> str:

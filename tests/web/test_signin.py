@@ -261,3 +261,17 @@ def test_audit_records_the_client_behind_the_proxy(partner, make_user, api_for, 
         AuditRecord.objects.get(action="token.issue", target_id=r.json()["id"]).client_address
         == "203.0.113.5"
     )
+
+
+def test_a_fresh_sign_in_asked_by_an_authorization_request_signs_the_current_user_out(
+    partner, make_user, client
+):
+    """prompt=login brings a signed-in user to the sign-in page with ``next`` the authorize URL:
+    the client asked for a fresh sign-in, perhaps as someone else. Any other ``next`` just goes on."""
+    user = make_user(partner.tenant, Role.SALES_AGENT)
+    client.force_login(user)
+    r = client.get("/signin", {"next": "/csp/"})
+    assert r.status_code == 302 and r["Location"] == "/csp/"
+    r = client.get("/signin", {"next": "/oauth/authorize/?client_id=x&response_type=code"})
+    assert r.status_code == 200 and b'name="password"' in r.content
+    assert "_auth_user_id" not in client.session

@@ -86,7 +86,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "link_offered": link_offered(),
         "link_state": tenant_link_state(principal),
         "can_link": principal.can(Action.TENANT_LINK_MANAGE),
-        "link_return": request.session.get(LINK_RETURN),
+        "link_return": link_return(request),
     }
     context["show_chart"] = principal.can(Action.CUSTOMER_VIEW)
     if context["show_chart"]:
@@ -114,11 +114,30 @@ LINK_RETURN = "hanse_link_return"
 
 def enrol(request: HttpRequest) -> HttpResponse:
     """A new partner enrols itself (public: no sign-in). Sent here from another instance to create
-    the account its partner links to, it keeps the way back (a registered client's address only)."""
-    inst = instance()
+    the account its partner links to, the browser keeps the way back, for a registered client's
+    address only, in a signed cookie that outlives the session (sign-out, activation, sign-in)."""
+    response = _enrol(request)
     back = registered_return(request.GET.get("return", ""))
     if back:
-        request.session[LINK_RETURN] = back
+        response.set_signed_cookie(
+            LINK_RETURN,
+            back,
+            salt=LINK_RETURN,
+            max_age=30 * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+def link_return(request: HttpRequest) -> str | None:
+    back = request.get_signed_cookie(LINK_RETURN, default=None, salt=LINK_RETURN)
+    return registered_return(back) if back else None
+
+
+def _enrol(request: HttpRequest) -> HttpResponse:
+    inst = instance()
     if services.enrolment_closed() is not None:
         peers = [{"name": p.name or p.id, "url": f"{p.url}/enrol", "base": p.url} for p in inst.peers]
         return render(request, "partners/enrol_closed.html", {"peers": peers}, status=403)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +17,7 @@ from hanse.access.principal import SAFE_METHODS
 from hanse.clientaddr import client_address
 from hanse.db import BUSY_RETRY_SECONDS, is_busy
 from hanse.directory.selectors import principal_for
+from hanse.instance.current import instance
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -30,6 +31,14 @@ CSP_DOCS = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+
+
+def _form_targets() -> str:
+    """Where a form may lead: this instance, and its peers. The tenant link's Next posts here and
+    is redirected to a peer's sign-in, and that sign-in's form ends at this instance's callback;
+    the browser checks form-action along the whole redirect chain."""
+    origins = sorted({f"{urlsplit(p.url).scheme}://{urlsplit(p.url).netloc}" for p in instance().peers})
+    return " ".join(["'self'", *origins])
 
 
 def _clean_id(value: str) -> str:
@@ -104,6 +113,8 @@ class SecurityHeadersMiddleware:
             if request.path == "/oauth/authorize/"
             else CSP
         )
+        if policy is CSP:
+            policy = policy.replace("form-action 'self'", f"form-action {_form_targets()}")
         response.setdefault("Content-Security-Policy", policy)
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response

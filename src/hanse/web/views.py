@@ -37,9 +37,16 @@ def _next(request: HttpRequest) -> str:
     return reverse("web:home")
 
 
+AUTHORIZE = "/oauth/authorize/"
+
+
 def signin(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect(_next(request))
+        if not _next(request).startswith(AUTHORIZE):
+            return redirect(_next(request))
+        # Only an authorization request with prompt=login sends a signed-in user here (DOT drops
+        # the prompt from ``next``): the client asked for a fresh sign-in, perhaps as someone else.
+        logout(request)
     if request.method == "POST" and throttle.address_locked(request):
         return locked_out(request)
     form = SignInForm(request, data=request.POST or None)
