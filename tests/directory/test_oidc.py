@@ -83,6 +83,7 @@ def test_discovery_pkce_id_token_and_userinfo(live_server, registered, partner, 
     assert (claims["tenant_region"], claims["tenant_geography"]) == ("eu-west", "europe")
     assert claims["roles"] == ["admin_agent", "global_admin"]
     assert claims["csp_account_state"] == "active" and claims["tenant_kind"] == "partner"
+    assert claims["csp_account_id"] == str(partner.account.id)
 
     info = client.get(meta["userinfo_endpoint"]).json()
     assert {k: info[k] for k in ("sub", "upn", "tid", "roles")} == {

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from django.test import Client
 from joserfc import jwt
@@ -93,51 +94,91 @@ def test_tokens_are_sealed_at_rest():
         unseal(sealed, secret_key="another instance's key")
 
 
+REDIRECT = "http://127.0.0.1:9/csp/link/callback"
+
+
+def live_peer(
+    live_server: Any, swap_instance: Any, monkeypatch: Any, **swaps: Any
+) -> tuple[Peer, dict[str, Any]]:
+    """The live server as the peer "eu", this instance registered there as its client."""
+    registered = oauth_client_add(actor=SYSTEM, name="de", redirect_uris=[REDIRECT])
+    monkeypatch.setenv("PEER_SECRET", registered.client_secret)
+    client_id = registered.application.client_id
+    eu = Peer(id="eu", url=live_server.url, client_id=client_id, client_secret_env="PEER_SECRET")
+    swap_instance(peers=(eu,), mfa_required_roles=(), **swaps)
+    p = peer_oidc.peer("eu")
+    return p, peer_oidc.discovery(p)
+
+
+def code_for(user: Any, url: str, live_server: Any) -> tuple[Client, str]:
+    browser = Client()
+    browser.force_login(user)
+    return browser, parse_qs(urlsplit(browser.get(url.removeprefix(live_server.url))["Location"]).query)[
+        "code"
+    ][0]
+
+
 def test_the_code_flow_against_a_live_provider(live_server, partner, make_user, swap_instance, monkeypatch):
     """The provider is this very instance, served by live_server: the client side talks to it over
     HTTP exactly as it talks to a peer."""
-    redirect = "http://127.0.0.1:9/csp/link/callback"
-    registered = oauth_client_add(actor=SYSTEM, name="de", redirect_uris=[redirect])
-    monkeypatch.setenv("PEER_SECRET", registered.client_secret)
-    eu = Peer(
-        id="eu",
-        url=live_server.url,
-        client_id=registered.application.client_id,
-        client_secret_env="PEER_SECRET",
-    )
-    swap_instance(peers=(eu,), mfa_required_roles=())
+    p, meta = live_peer(live_server, swap_instance, monkeypatch)
     admin = make_user(partner.tenant, Role.GLOBAL_ADMIN)
-
-    p = peer_oidc.peer("eu")
-    meta = peer_oidc.discovery(p)
-    request = peer_oidc.authorization_request(p, meta, redirect)
+    request = peer_oidc.authorization_request(p, meta, REDIRECT)
     browser = Client()
     browser.force_login(admin)
-    r = browser.get(request.url.removeprefix(live_server.url))
-    back = parse_qs(urlsplit(r["Location"]).query)
+    back = parse_qs(urlsplit(browser.get(request.url.removeprefix(live_server.url))["Location"]).query)
     assert back["state"] == [request.state]
     code = back["code"][0]
-    claims, tokens = peer_oidc.sign_in_result(
-        p, code=code, redirect_uri=redirect, verifier=request.verifier, nonce=request.nonce
-    )
+    done = {"redirect_uri": REDIRECT, "verifier": request.verifier, "nonce": request.nonce}
+    claims, tokens = peer_oidc.sign_in_result(p, code=code, **done)
     assert claims["upn"] == admin.upn and claims["tid"] == str(partner.tenant.id)
     assert claims["roles"] == ["global_admin"] and claims["csp_account_state"] == "active"
     assert tokens["access_token"] and tokens["refresh_token"]
     # The same code again is refused by the provider: a replayed callback fails.
     with pytest.raises(DomainError) as e:
-        peer_oidc.sign_in_result(
-            p, code=code, redirect_uri=redirect, verifier=request.verifier, nonce=request.nonce
-        )
+        peer_oidc.sign_in_result(p, code=code, **done)
     assert e.value.spec is errors.PROVIDER_ERROR and "invalid_grant" in e.value.description
     # A wrong verifier (someone else's code) is refused too.
-    again = peer_oidc.authorization_request(p, meta, redirect)
-    code2 = parse_qs(urlsplit(browser.get(again.url.removeprefix(live_server.url))["Location"]).query)[
-        "code"
-    ][0]
+    again = peer_oidc.authorization_request(p, meta, REDIRECT)
+    _browser, code2 = code_for(admin, again.url, live_server)
     with pytest.raises(DomainError):
         peer_oidc.sign_in_result(
-            p, code=code2, redirect_uri=redirect, verifier=request.verifier, nonce=again.nonce
+            p, code=code2, redirect_uri=REDIRECT, verifier=request.verifier, nonce=again.nonce
         )
+
+
+def test_the_link_refreshes_an_expired_token_at_the_peer(
+    live_server, admin, make_partner, make_user, swap_instance, monkeypatch
+):
+    """A linked account's peer token, once expired, is refreshed over HTTP and stored sealed; the
+    refresh token used is rotated, so an old copy is worthless."""
+    from hanse.links import services
+    from hanse.links.models import TenantLink
+    from tests.conftest import principal_of
+
+    p, meta = live_peer(live_server, swap_instance, monkeypatch, accepts_new_customers=False)
+    target = make_partner()
+    target_admin = make_user(target.tenant, Role.GLOBAL_ADMIN)
+    request = peer_oidc.authorization_request(p, meta, REDIRECT)
+    _browser, code = code_for(target_admin, request.url, live_server)
+    claims, tokens = peer_oidc.sign_in_result(
+        p, code=code, redirect_uri=REDIRECT, verifier=request.verifier, nonce=request.nonce
+    )
+    actor = principal_of(admin)
+    link = services.tenant_link_create(actor=actor, peer="eu", claims=claims, tokens=tokens)
+    assert str(link.target_partner_id) == str(target.account.id)
+    assert services.peer_access_token(actor=actor) == tokens["access_token"]  # not expired: as stored
+    TenantLink.objects.filter(pk=link.pk).update(token_expires_at=clock.now())
+    fresh = services.peer_access_token(actor=actor)
+    assert fresh != tokens["access_token"]
+    stored = TenantLink.objects.get(pk=link.pk)
+    assert unseal(stored.access_token) == fresh and unseal(stored.refresh_token) != tokens["refresh_token"]
+    assert stored.token_expires_at > clock.now()
+    info = httpx.get(meta["userinfo_endpoint"], headers={"Authorization": f"Bearer {fresh}"}).json()
+    assert info["upn"] == target_admin.upn
+    with pytest.raises(DomainError) as e:  # the old refresh token was rotated away
+        peer_oidc.refresh(p, meta, refresh_token=tokens["refresh_token"])
+    assert e.value.spec is errors.PROVIDER_ERROR
 
 
 def test_a_peer_without_its_client_is_not_configured(swap_instance, db):

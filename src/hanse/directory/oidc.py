@@ -28,6 +28,7 @@ def _tenant_claims(user: Any) -> dict[str, Any]:
         "tenant_geography": region.geography if region else "",
         "roles": sorted(r.value for r in principal_for(user).roles),
         "csp_account_state": account.state if account is not None else None,
+        "csp_account_id": str(account.id) if account is not None else None,
     }
 
 
@@ -51,6 +52,7 @@ CLAIMS = (
     "tenant_geography",
     "roles",
     "csp_account_state",
+    "csp_account_id",
 )
 
 

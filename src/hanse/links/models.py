@@ -18,6 +18,7 @@ class TenantLink(models.Model):
     peer = models.CharField(max_length=20)
     # The target, as the peer's ID token said at the moment of the link.
     target_tenant_id = models.UUIDField()
+    target_partner_id = models.UUIDField(null=True)  # its CSP account at the peer
     target_domain = models.CharField(max_length=253)
     target_region = models.CharField(max_length=64)
     target_geography = models.CharField(max_length=32)

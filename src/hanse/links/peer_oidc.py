@@ -86,17 +86,19 @@ def authorization_request(
 
 def exchange(p: Peer, meta: dict[str, Any], *, code: str, redirect_uri: str, verifier: str) -> dict[str, Any]:
     """The code for the peer's tokens (client secret by HTTP Basic, as RFC 6749 prefers)."""
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "code_verifier": verifier,
+    }
+    return _token_request(p, meta, form, id_token=True)
+
+
+def _token_request(p: Peer, meta: dict[str, Any], form: dict[str, str], *, id_token: bool) -> dict[str, Any]:
     try:
         r = httpx.post(
-            meta["token_endpoint"],
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect_uri,
-                "code_verifier": verifier,
-            },
-            auth=(p.client_id, p.client_secret()),
-            timeout=TIMEOUT,
+            meta["token_endpoint"], data=form, auth=(p.client_id, p.client_secret()), timeout=TIMEOUT
         )
     except httpx.HTTPError:
         raise DomainError(errors.PEER_UNREACHABLE, peer=p.id) from None
@@ -105,11 +107,20 @@ def exchange(p: Peer, meta: dict[str, Any], *, code: str, redirect_uri: str, ver
     except ValueError:
         raise DomainError(errors.PEER_UNREACHABLE, peer=p.id) from None
     if r.status_code != 200:
-        # A replayed or forged code: the peer says invalid_grant.
+        # A replayed or forged code, or a used refresh token: the peer says invalid_grant.
         raise DomainError(errors.PROVIDER_ERROR, peer=p.id, error=str(body.get("error", r.status_code))[:80])
-    if not isinstance(body.get("id_token"), str):
+    if id_token and not isinstance(body.get("id_token"), str):
         raise DomainError(errors.ID_TOKEN_INVALID, peer=p.id, reason="no ID token")
+    if not isinstance(body.get("access_token"), str):
+        raise DomainError(errors.PROVIDER_ERROR, peer=p.id, error="no access token")
     return body
+
+
+def refresh(p: Peer, meta: dict[str, Any], *, refresh_token: str) -> dict[str, Any]:
+    """New tokens for a refresh token (RFC 6749 §6), the client authenticated as for the code."""
+    return _token_request(
+        p, meta, {"grant_type": "refresh_token", "refresh_token": refresh_token}, id_token=False
+    )
 
 
 def validate_id_token(

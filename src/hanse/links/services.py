@@ -16,11 +16,11 @@ from hanse.access.roles import Action
 from hanse.access.scope import require, scoped
 from hanse.audit import services as audit
 from hanse.customers.services import new_customers_closed
-from hanse.errors import Conflict, NotFound, NotPermitted
+from hanse.errors import Conflict, DomainError, NotFound, NotPermitted
 from hanse.instance.current import instance
 from hanse.links import errors
 from hanse.links.models import TenantLink
-from hanse.links.sealing import seal
+from hanse.links.sealing import seal, unseal
 from hanse.partners.services import account_for_update
 
 
@@ -35,6 +35,7 @@ class Target:
     geography: str
     account_state: str
     upn: str
+    partner_id: str | None = None
 
     @staticmethod
     def of(peer: str, claims: dict[str, Any]) -> Target:
@@ -46,6 +47,7 @@ class Target:
             geography=str(claims.get("tenant_geography", "")),
             account_state=str(claims.get("csp_account_state") or "none"),
             upn=str(claims.get("upn", "")),
+            partner_id=str(claims["csp_account_id"]) if claims.get("csp_account_id") else None,
         )
 
 
@@ -77,6 +79,7 @@ def snapshot(link: TenantLink) -> dict[str, Any]:
     return {
         "peer": link.peer,
         "targetTenantId": str(link.target_tenant_id),
+        "targetPartnerId": str(link.target_partner_id) if link.target_partner_id else None,
         "targetDomain": link.target_domain,
         "targetRegion": link.target_region,
         "targetAccountState": link.target_account_state,
@@ -103,6 +106,7 @@ def tenant_link_create(
         partner=account,
         peer=peer,
         target_tenant_id=target.tenant_id,
+        target_partner_id=target.partner_id,
         target_domain=target.domain,
         target_region=target.region,
         target_geography=target.geography,
@@ -147,3 +151,38 @@ def tenant_link_remove(*, actor: Principal) -> None:
         tenant_id=actor.tenant_id,
         before=before,
     )
+
+
+def peer_access_token(*, actor: Principal) -> str:
+    """The peer's access token for the caller's link, refreshed at the peer once it has expired.
+    The refresh goes over HTTP outside any transaction; a short one then stores the new tokens if
+    nobody refreshed meanwhile (with rotation, a second refresh of the same token is refused, and
+    the one stored first is used)."""
+    from hanse.links import peer_oidc
+    from hanse.links.selectors import tenant_link_get
+
+    link = tenant_link_get(actor)
+    if clock.now() < link.token_expires_at:
+        return unseal(link.access_token)
+    p = peer_oidc.peer(link.peer)
+    try:
+        tokens = peer_oidc.refresh(p, peer_oidc.discovery(p), refresh_token=unseal(link.refresh_token))
+    except DomainError:
+        fresh = tenant_link_get(actor)
+        if fresh.refresh_token != link.refresh_token and clock.now() < fresh.token_expires_at:
+            return unseal(fresh.access_token)  # another request refreshed it first
+        raise
+    with transaction.atomic():
+        locked = (
+            scoped(TenantLink.objects.select_for_update(), actor, Action.TENANT_LINK_MANAGE)
+            .filter(id=link.id)
+            .first()
+        )
+        if locked is None:
+            raise NotFound(errors.NOT_LINKED)
+        if locked.refresh_token == link.refresh_token:
+            locked.access_token = seal(str(tokens["access_token"]))
+            locked.refresh_token = seal(str(tokens.get("refresh_token") or unseal(link.refresh_token)))
+            locked.token_expires_at = clock.now() + timedelta(seconds=int(tokens.get("expires_in") or 3600))
+            locked.save(update_fields=["access_token", "refresh_token", "token_expires_at"])
+    return str(tokens["access_token"])
