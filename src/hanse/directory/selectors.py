@@ -32,28 +32,19 @@ def principal_for(user: User, *, writing: bool = False) -> Principal:
     if tenant.kind == Tenant.Kind.PARTNER:
         account = getattr(tenant, "partner_account", None)
         partner_id = account.id if account is not None else None
+    who = {
+        "user_id": user.id,
+        "upn": user.upn,
+        "tenant_id": tenant.id,
+        "tenant_kind": tenant.kind,
+        "roles": roles,
+    }
     if tenant.kind == Tenant.Kind.PROVIDER and Role.OPERATOR in roles:
         # Imported here: the trustee app sits above the directory (it holds customers' requests).
         from hanse.trustee.selectors import active_grants
 
-        return Principal(
-            user_id=user.id,
-            upn=user.upn,
-            tenant_id=tenant.id,
-            tenant_kind=tenant.kind,
-            roles=roles,
-            kind=Kind.OPERATOR,
-            grants=active_grants(user.id),
-            writing=writing,
-        )
-    return Principal(
-        user_id=user.id,
-        upn=user.upn,
-        tenant_id=tenant.id,
-        tenant_kind=tenant.kind,
-        roles=roles,
-        partner_id=partner_id,
-    )
+        return Principal(**who, kind=Kind.OPERATOR, grants=active_grants(user.id), writing=writing)
+    return Principal(**who, partner_id=partner_id)
 
 
 def _usable(user: User) -> bool:

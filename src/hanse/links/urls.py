@@ -9,7 +9,7 @@ urlpatterns = [
     path("callback", views.callback, name="callback"),
     path("confirm", views.confirm, name="confirm"),
     path("done", views.done, name="done"),
-    path("customers", views.customers, name="customers"),
+    path("customers", views.details, {"template": "links/customers.html"}, name="customers"),
     path("unlink", views.unlink, name="unlink"),
     path("new-account", views.create_account, name="new_account"),
 ]

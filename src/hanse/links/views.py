@@ -130,20 +130,13 @@ def done(request: HttpRequest) -> HttpResponse:
 
 
 @require_action(LINK)
-def details(request: HttpRequest) -> HttpResponse:
+def details(request: HttpRequest, template: str = "links/details.html") -> HttpResponse:
+    """The link with its customers; under ``links:customers``, the migration dashboard's place
+    until the migration lands: the customers the link associates."""
     principal = request.principal  # type: ignore[attr-defined]
     link = selectors.tenant_link_get(principal)
     ctx = {"link": link, "customers": list(selectors.associated_customers(principal))}
-    return render(request, "links/details.html", ctx)
-
-
-@require_action(LINK)
-def customers(request: HttpRequest) -> HttpResponse:
-    """The migration dashboard's place, until the migration lands: the customers the link associates."""
-    principal = request.principal  # type: ignore[attr-defined]
-    link = selectors.tenant_link_get(principal)
-    ctx = {"link": link, "customers": list(selectors.associated_customers(principal))}
-    return render(request, "links/customers.html", ctx)
+    return render(request, template, ctx)
 
 
 @require_action(LINK)
