@@ -4,6 +4,7 @@ over ``links.services``, ``links.selectors`` and ``links.peer_oidc``."""
 
 from __future__ import annotations
 
+import hmac
 import json
 from urllib.parse import urlencode
 
@@ -70,7 +71,7 @@ def callback(request: HttpRequest) -> HttpResponse:
     # One use: a replayed or second callback finds nothing pending.
     pending = request.session.pop(PENDING, None)
     state = request.GET.get("state", "")
-    if not pending or not state or state != pending["state"]:
+    if not pending or not state or not hmac.compare_digest(state, pending["state"]):
         return _failed(request, DomainError(errors.STATE_INVALID))
     if request.GET.get("error"):
         error = request.GET.get("error_description") or request.GET["error"]
