@@ -116,10 +116,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     from hanse.directory.tasks import resume_user_imports
+    from hanse.migration.engine import resume as resume_migrations
 
     # A job whose worker died stays "running" in the queue: import jobs are queued again, and
-    # run from their first row not done (each row commits with the job's progress).
+    # run from their first row not done (each row commits with the job's progress); each move
+    # under way goes on from its persisted state.
     resume_user_imports()
+    resume_migrations()
     argv = ["--no-reload", "--queue-name", "*", "--interval", str(args.interval)]
     if args.batch:
         argv.append("--batch")
@@ -294,6 +297,20 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _migration_command(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        setup_django(args.config)
+        _ensure_migrated()
+        from hanse.migration.cli import MigrationCliError
+
+        try:
+            return fn(args)
+        except MigrationCliError as e:
+            raise CliError(str(e)) from None
+
+    return run
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hanse", description="Hanse: a partner center for sovereign clouds."
@@ -398,6 +415,10 @@ def build_parser() -> argparse.ArgumentParser:
         "status", "Show whether a partner's account is linked, and to what.", cmd_link_status, parent=link_sub
     )
     p.add_argument("--partner", required=True, metavar="DOMAIN", help="the partner tenant's domain")
+
+    from hanse.migration.cli import add_commands
+
+    add_commands(sub, command, _migration_command)
 
     audit = sub.add_parser("audit", help="The audit log.", description="The audit log.")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)

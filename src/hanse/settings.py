@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "hanse.licensing",
     "hanse.trustee",
     "hanse.links",
+    "hanse.migration",
     "hanse.admincenter",
     "hanse.api",
     "hanse.web",
@@ -209,6 +210,7 @@ OAUTH2_PROVIDER = {
     "SCOPES": {
         "partner": "Act on the partner center as the signed-in user",
         "openid": "Say who you are: your user, your tenant, its region and your roles",
+        "migration": "Move your customers here from the instance you link to this account",
     },
     "DEFAULT_SCOPES": ["partner"],
     "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
@@ -231,7 +233,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HANSE_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+    },
 }
 
 # UPNs are unique case-insensitively (a functional unique constraint), which Django's check

@@ -113,7 +113,9 @@ class Principal:
         if self.kind == Kind.INSTANCE:
             return True
         if self.kind == Kind.PEER:
-            return False  # a peer's rights are its own use cases', not the matrix's
+            # A peer's one right is its own use case, not the matrix's: importing for the partner
+            # whose Global admin linked it.
+            return action == Action.MIGRATION_IMPORT and self.partner_id is not None
         if allowed(self.roles, action):
             return True
         if self.kind == Kind.OPERATOR and action in GRANT_ACTIONS:
@@ -129,6 +131,16 @@ def system_principal(label: str = "system") -> Principal:
     return Principal(user_id=None, upn=label, tenant_id=None, tenant_kind="provider", kind=Kind.INSTANCE)
 
 
-def peer_principal(name: str) -> Principal:
-    """Another instance, authenticated as the peer ``name`` of this instance's config."""
-    return Principal(user_id=None, upn=f"peer:{name}", tenant_id=None, tenant_kind="peer", kind=Kind.PEER)
+def peer_principal(
+    name: str, *, partner_id: uuid.UUID | None = None, tenant_id: uuid.UUID | None = None
+) -> Principal:
+    """Another instance, authenticated as its OAuth client ``name`` with a token of the
+    ``migration`` scope that a Global admin of the partner ``partner_id`` gave it (the link)."""
+    return Principal(
+        user_id=None,
+        upn=f"peer:{name}",
+        tenant_id=tenant_id,
+        tenant_kind="peer",
+        partner_id=partner_id,
+        kind=Kind.PEER,
+    )

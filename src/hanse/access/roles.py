@@ -67,6 +67,7 @@ class Action(StrEnum):
     AGREEMENT_MANAGE = "agreement.manage"
     TENANT_LINK_MANAGE = "tenant_link.manage"
     MIGRATION_MANAGE = "migration.manage"
+    MIGRATION_IMPORT = "migration.import"  # a peer instance's, never a role's
     AUDIT_VIEW = "audit.view"
     # Principals outside partners.
     OWN_TENANT_ADMIN = "own_tenant.admin"

@@ -64,7 +64,10 @@ def scoped(qs: QuerySet[M], principal: Principal, action: Action) -> QuerySet[M]
         case Kind.INSTANCE:
             return qs
         case Kind.PEER:
-            return qs.none()  # a peer reads through its own use cases, never the directory
+            # A peer sees what it imports for the partner that linked it, and nothing else.
+            if action == Action.MIGRATION_IMPORT and principal.partner_id is not None:
+                return qs.filter(scope.partner_q(principal.partner_id))
+            return qs.none()
         case Kind.OPERATOR:
             if scope.data is None:
                 return qs

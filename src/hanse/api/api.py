@@ -175,6 +175,8 @@ def _mount() -> None:
     from hanse.directory.partner_users_api import router as partner_users_router
     from hanse.directory.users_api import router as users_router
     from hanse.links.api import router as links_router
+    from hanse.migration.api import imports_router
+    from hanse.migration.api import router as migration_router
     from hanse.partners.api import router as partners_router
     from hanse.trustee.api import router as trustee_router
 
@@ -189,6 +191,8 @@ def _mount() -> None:
         tokens_router,
         trustee_router,
         links_router,
+        migration_router,
+        imports_router,
     ):
         api.add_router("/", router)
 

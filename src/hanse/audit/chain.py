@@ -40,8 +40,14 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def record_hash(fields: dict[str, Any], prev_hash: str) -> str:
+def hashed_body(fields: dict[str, Any]) -> dict[str, Any]:
+    """What a record's hash covers, as plain JSON values (a migrated customer's history keeps it)."""
     body = {k: _plain(fields[k]) for k in HASHED_FIELDS}
     body.update({k: _plain(fields[k]) for k in OPTIONAL_FIELDS if fields.get(k) is not None})
+    return body
+
+
+def record_hash(fields: dict[str, Any], prev_hash: str) -> str:
+    body = hashed_body(fields)
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256((prev_hash + "\n" + canonical).encode()).hexdigest()

@@ -21,6 +21,7 @@ from hanse.commerce.models import Order, OrderLineItem, Subscription
 from hanse.customers.selectors import customer_get
 from hanse.errors import Conflict, DomainError, InvalidInput, NotFound
 from hanse.licensing.services import ensure_seats_cover
+from hanse.migration.freeze import ensure_unfrozen
 from hanse.partners.models import PartnerAccount
 from hanse.partners.services import account_for_update, ensure_active
 
@@ -53,6 +54,7 @@ def subscription_snapshot(s: Subscription) -> dict[str, object]:
 def order_create(*, actor: Principal, customer_id: uuid.UUID, lines: list[LineItem]) -> Order:
     """All of an order's subscriptions, or none."""
     customer = customer_get(principal=actor, customer_id=customer_id, action=Action.SUBSCRIPTION_MANAGE)
+    ensure_unfrozen(customer_id=customer.id)
     account = account_for_update(actor, Action.SUBSCRIPTION_MANAGE, customer.partner_id)
     ensure_active(account)
     if not 1 <= len(lines) <= MAX_LINES:
@@ -174,6 +176,7 @@ def subscription_update(
     )
     if sub is None:
         raise NotFound(errors.SUBSCRIPTION_NOT_FOUND)
+    ensure_unfrozen(customer_id=sub.customer_id)
     for tag in (if_match, etag):
         if tag is not None and tag.strip() not in (sub.etag, sub.etag[2:], str(sub.version)):
             raise DomainError(errors.ETAG_MISMATCH)

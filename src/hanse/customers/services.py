@@ -22,6 +22,7 @@ from hanse.directory.models import Tenant
 from hanse.errors import Conflict, DomainError, InvalidInput, NotFound, NotPermitted
 from hanse.instance import policy
 from hanse.instance.current import instance
+from hanse.migration.freeze import ensure_unfrozen
 from hanse.partners.models import PartnerAccount
 from hanse.partners.services import account_for_update, ensure_active
 from hanse.validators import is_email
@@ -97,7 +98,7 @@ def _apply_billing(c: Customer, b: BillingProfile) -> None:
     c.phone_number = b.phone_number.strip()
 
 
-def _customer_region(country: str, fallback: str) -> str:
+def customer_region(country: str, fallback: str) -> str:
     # A customer's home region: one of the instance's regions in its country, else the partner's.
     return next((r.id for r in instance().regions if r.country == country), fallback)
 
@@ -191,7 +192,7 @@ def _insert(
             domain=domain,
             name=name,
             kind=Tenant.Kind.CUSTOMER,
-            region=_customer_region(country, account.region),
+            region=customer_region(country, account.region),
             country=country,
         )
     except Conflict:
@@ -231,6 +232,7 @@ def customer_update_billing(
     *, actor: Principal, customer_id: uuid.UUID, billing: BillingProfile, if_match: str | None
 ) -> Customer:
     customer = _locked(actor, customer_id, Action.CUSTOMER_EDIT)
+    ensure_unfrozen(customer_id=customer.id)
     if if_match is not None and if_match.strip() not in (
         customer.etag,
         customer.etag[2:],

@@ -39,6 +39,7 @@ from hanse.directory.services import (
 from hanse.errors import Conflict, DomainError, InvalidInput, NotFound
 from hanse.instance.current import instance
 from hanse.instance.routing import ADMIN_CENTER_API, admin_center_users, ensure_partner_center
+from hanse.migration.freeze import ensure_unfrozen
 
 RESTORE_DAYS = 30
 CSV_MAX_BYTES = 1_000_000
@@ -61,9 +62,10 @@ def _location(value: str) -> str:
 def customer_user_for_update(
     actor: Principal, customer_id: uuid.UUID, user_id: uuid.UUID, *, deleted: bool | None = False
 ) -> User:
-    """The user, locked; a deleted user is found only by restore (``deleted=True``) and by an
-    update that may restore it (``deleted=None``: either)."""
+    """The user, locked, for a change (so: not while its customer moves); a deleted user is found
+    only by restore (``deleted=True``) and by an update that may restore it (``deleted=None``)."""
     customer = _customer(actor, customer_id)
+    ensure_unfrozen(customer_id=customer.id)
     qs = scoped(User.objects.select_for_update(of=("self",)), actor, Action.CUSTOMER_USER_MANAGE)
     if deleted is not None:
         qs = qs.filter(deleted_at__isnull=not deleted)
@@ -96,6 +98,7 @@ def customer_user_create(*, actor: Principal, customer_id: uuid.UUID, new: NewUs
     if not isinstance(password, HashedPassword):
         password = hash_password(password, upn=upn, display_name=new.display_name)
     with transaction.atomic():
+        ensure_unfrozen(customer_id=customer.id)
         created = user_create(
             actor=actor,
             tenant=customer.tenant,
@@ -261,6 +264,10 @@ def purge_deleted_users() -> int:
     deleted = scoped(User.objects.select_related("tenant"), purge, Action.CUSTOMER_USER_MANAGE)
     for user in deleted.filter(deleted_at__lt=cutoff, tenant__kind="customer"):
         with transaction.atomic(durable=True):  # each purge commits on its own
+            try:
+                ensure_unfrozen(customer_id=user.tenant.customer.id)
+            except Conflict:
+                continue  # a moving customer's users move as they are; a moved one's go with it
             audit_user(purge, "user.purge", user, before=user_snapshot(user))
             user.delete()
             purged += 1
@@ -336,6 +343,7 @@ def customer_users_import(
     from hanse.directory.tasks import run_user_import
 
     with transaction.atomic():
+        ensure_unfrozen(customer_id=customer.id)
         job = UserImport.objects.create(
             tenant=customer.tenant,
             partner_id=customer.partner_id,

@@ -24,6 +24,8 @@ class Tenant(models.Model):
     class State(models.TextChoices):
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")
+        # Moving here from another instance: nobody signs in until its cutover (docs/migration.md).
+        ARRIVING = "arriving", _("Arriving")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     domain = models.CharField(_("domain"), max_length=253)

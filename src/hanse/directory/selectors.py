@@ -11,7 +11,7 @@ from uuid import UUID
 from oauth2_provider.models import AccessToken
 
 from hanse import clock
-from hanse.access.principal import Kind, Principal
+from hanse.access.principal import Kind, Principal, peer_principal
 from hanse.access.roles import Action, Role
 from hanse.access.scope import scoped
 from hanse.api.filters import Match
@@ -57,6 +57,7 @@ class Credential:
     expires_at: datetime
     api_token_id: UUID | None = None  # the Hanse API token presented, if it was one
     oauth_checksum: str = ""  # else the OAuth access token's SHA-256
+    peer: str = ""  # an OAuth token of the migration scope: the client (a peer instance) it was given to
 
 
 def user_for_bearer(token: str) -> User | None:
@@ -65,8 +66,9 @@ def user_for_bearer(token: str) -> User | None:
 
 
 def credential_for_bearer(token: str) -> Credential | None:
-    """Who a bearer token acts for, and until when: a Hanse API token or an OAuth 2.0 access
-    token carrying the ``partner`` scope."""
+    """Who a bearer token acts for, and until when: a Hanse API token, an OAuth 2.0 access
+    token carrying the ``partner`` scope, or one of the ``migration`` scope, which a peer instance
+    holds for the partner whose Global admin linked it (docs/migration.md)."""
     from hanse.directory.services import TOKEN_PREFIX, token_digest
 
     now = clock.now()
@@ -87,18 +89,28 @@ def credential_for_bearer(token: str) -> Credential | None:
     # django-oauth-toolkit stores only the SHA-256 of its tokens (RFC 9700 storage).
     checksum = hashlib.sha256(token.encode()).hexdigest()
     access = (
-        AccessToken.objects.select_related("user__tenant")
+        AccessToken.objects.select_related("user__tenant", "application")
         .filter(token_checksum=checksum, expires__gt=now)
         .first()
     )
-    if (
-        access is None
-        or access.user is None
-        or not _usable(access.user)
-        or not access.allow_scopes(["partner"])
-    ):
+    if access is None or access.user is None or not _usable(access.user):
         return None
-    return Credential(access.user, access.expires, oauth_checksum=checksum)
+    if access.allow_scopes(["partner"]):
+        return Credential(access.user, access.expires, oauth_checksum=checksum)
+    if access.allow_scopes(["migration"]) and access.application is not None:
+        return Credential(access.user, access.expires, oauth_checksum=checksum, peer=access.application.name)
+    return None
+
+
+def principal_of_credential(credential: Credential, *, writing: bool) -> Principal | None:
+    """A peer's token acts as the peer, for the partner of the Global admin who gave it, as long
+    as that user still is one; any other credential acts as its user."""
+    if not credential.peer:
+        return principal_for(credential.user, writing=writing)
+    user = principal_for(credential.user)
+    if user.partner_id is None or Role.GLOBAL_ADMIN not in user.roles:
+        return None
+    return peer_principal(credential.peer, partner_id=user.partner_id, tenant_id=user.tenant_id)
 
 
 def tenant_by_domain(domain: str) -> Tenant | None:

@@ -56,6 +56,20 @@ class Peer:
         return os.environ.get(self.client_secret_env, "") if self.client_secret_env else ""
 
 
+CONSENTS = ("customer", "partner-attested")
+
+
+@dataclass(frozen=True)
+class MigrationPolicy:
+    """How customers move to a peer (docs/migration.md): who consents, how long the source keeps
+    a moved customer's data, the offer mapping's override file and the size of a pushed batch."""
+
+    consent: str = "customer"
+    retention_days: int = 30
+    offer_map_file: Path | None = None
+    batch_size: int = 500
+
+
 APPROVALS = ("trustee", "customer", "trustee+customer")
 REASONS = (
     "customer_support",
@@ -108,6 +122,7 @@ class InstanceConfig:
     markets: dict[str, tuple[str, str]] = field(default_factory=dict)
     trustee: TrusteePolicy = field(default_factory=TrusteePolicy)
     oidc_key_file: Path | None = None  # the RS256 key's PEM; else generated into data_dir
+    migration: MigrationPolicy = field(default_factory=lambda: MigrationPolicy())
 
     @property
     def is_sovereign(self) -> bool:
@@ -206,6 +221,7 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
             "paths",
             "trustee",
             "oidc",
+            "migration",
         }
     )
 
@@ -334,6 +350,7 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
     oidc.unknown({"private_key_file"})
     key_file = oidc.get("private_key_file", str, "")
     trustee = _trustee_policy(_Reader(source, top.get("trustee", dict, {}), "trustee"), trustee_required)
+    migration = _migration_policy(_Reader(source, top.get("migration", dict, {}), "migration"), base)
 
     return InstanceConfig(
         id=iid,
@@ -359,6 +376,27 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
         auto_activate_partners=partners.get("auto_activate", bool, False),
         trustee=trustee,
         oidc_key_file=(base / key_file).resolve() if key_file else None,
+        migration=migration,
+    )
+
+
+def _migration_policy(m: _Reader, base: Path) -> MigrationPolicy:
+    m.unknown({"consent", "retention_days", "offer_map_file", "batch_size"})
+    consent = m.get("consent", str, "customer")
+    if consent not in CONSENTS:
+        raise m.fail("consent", f"must be one of {', '.join(CONSENTS)}, got {consent!r}")
+    retention = m.get("retention_days", int, 30)
+    if not 0 <= retention <= 3650:
+        raise m.fail("retention_days", "must be between 0 and 3650 days")
+    batch = m.get("batch_size", int, 500)
+    if not 1 <= batch <= 5000:
+        raise m.fail("batch_size", "must be between 1 and 5000 objects")
+    map_file = m.get("offer_map_file", str, "")
+    return MigrationPolicy(
+        consent=consent,
+        retention_days=retention,
+        offer_map_file=(base / map_file).resolve() if map_file else None,
+        batch_size=batch,
     )
 
 

@@ -38,3 +38,8 @@ LINK_NOT_OFFERED = ErrorSpec(
 NOT_A_PARTNER_TENANT = ErrorSpec(
     9516, 409, _("You signed in at %(peer)s to %(domain)s, which is not a partner's tenant.")
 )
+LINK_IN_USE = ErrorSpec(
+    9517,
+    409,
+    _("%(count)s customer(s) have started to move over this link: roll their moves back before unlinking."),
+)

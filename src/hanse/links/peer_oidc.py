@@ -25,7 +25,9 @@ from hanse.instance.current import instance
 from hanse.links import errors
 
 TIMEOUT = httpx.Timeout(10.0)
-SCOPE = "openid"
+# openid: who signed in at the peer (the link); migration: the peer's import API, for moving the
+# partner's customers (docs/migration.md).
+SCOPE = "openid migration"
 
 
 def peer(peer_id: str) -> Peer:

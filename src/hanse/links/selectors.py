@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import QuerySet
 
 from hanse.access.principal import Principal
@@ -14,12 +16,13 @@ from hanse.links.models import TenantLink
 from hanse.partners.models import PartnerAccount
 
 
-def tenant_link_get(principal: Principal) -> TenantLink:
+def tenant_link_get(principal: Principal, partner_id: UUID | None = None) -> TenantLink:
+    """The caller's own link; the instance (a migration's job) names the partner."""
     link = (
         scoped(
             TenantLink.objects.select_related("partner", "linked_by"), principal, Action.TENANT_LINK_MANAGE
         )
-        .filter(partner_id=principal.partner_id)
+        .filter(partner_id=partner_id or principal.partner_id)
         .first()
     )
     if link is None:

@@ -4,6 +4,7 @@ tenant; that tenant is in a European region; its CSP account there is active."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -21,6 +22,8 @@ from hanse.instance.current import instance
 from hanse.links import errors
 from hanse.links.models import TenantLink
 from hanse.links.sealing import seal, unseal
+from hanse.migration.models import CustomerMigration
+from hanse.migration.models import State as MigrationState
 from hanse.partners.services import account_for_update
 
 
@@ -140,6 +143,13 @@ def tenant_link_remove(*, actor: Principal) -> None:
     )
     if link is None:
         raise NotFound(errors.NOT_LINKED)
+    moving = (
+        scoped(CustomerMigration.objects.all(), actor, Action.MIGRATION_MANAGE)
+        .exclude(state=MigrationState.ROLLED_BACK)
+        .count()
+    )
+    if moving:
+        raise Conflict(errors.LINK_IN_USE, count=moving)
     before = snapshot(link)
     link.delete()
     audit.record(
@@ -153,22 +163,23 @@ def tenant_link_remove(*, actor: Principal) -> None:
     )
 
 
-def peer_access_token(*, actor: Principal) -> str:
-    """The peer's access token for the caller's link, refreshed at the peer once it has expired.
+def peer_access_token(*, actor: Principal, partner_id: uuid.UUID | None = None) -> str:
+    """The peer's access token for a link (the caller's, or the partner's for the instance),
+    refreshed at the peer once it has expired.
     The refresh goes over HTTP outside any transaction; a short one then stores the new tokens if
     nobody refreshed meanwhile (with rotation, a second refresh of the same token is refused, and
     the one stored first is used)."""
     from hanse.links import peer_oidc
     from hanse.links.selectors import tenant_link_get
 
-    link = tenant_link_get(actor)
+    link = tenant_link_get(actor, partner_id)
     if clock.now() < link.token_expires_at:
         return unseal(link.access_token)
     p = peer_oidc.peer(link.peer)
     try:
         tokens = peer_oidc.refresh(p, peer_oidc.discovery(p), refresh_token=unseal(link.refresh_token))
     except DomainError:
-        fresh = tenant_link_get(actor)
+        fresh = tenant_link_get(actor, partner_id)
         if fresh.refresh_token != link.refresh_token and clock.now() < fresh.token_expires_at:
             return unseal(fresh.access_token)  # another request refreshed it first
         raise

@@ -1,0 +1,1 @@
+"""Moving a linked partner's customers to its CSP account at a peer instance (docs/migration.md)."""

@@ -1,0 +1,35 @@
+"""The migration's change freeze (docs/architecture.md §7), kept here and called by every service
+that changes a customer: orders and subscriptions, users, licences, the profile. While a customer
+moves, nothing of it may change at the source, so that what the target verifies is what the
+source holds; once it has moved, the source's copy is read-only. Reads go on."""
+
+from __future__ import annotations
+
+import uuid
+
+from hanse.access.principal import system_principal
+from hanse.access.roles import Action
+from hanse.access.scope import scoped
+from hanse.errors import Conflict
+from hanse.migration import errors
+from hanse.migration.models import CustomerMigration, State
+
+_FREEZE = system_principal("migration-freeze")
+
+
+def ensure_unfrozen(*, customer_id: uuid.UUID) -> None:
+    """Refuse a change to a customer that is moving or has moved. Inside the change's transaction:
+    the migration's row, when there is one, is locked, so that the freeze and a change are ordered."""
+    migration = (
+        scoped(CustomerMigration.objects.select_for_update(of=("self",)), _FREEZE, Action.MIGRATION_MANAGE)
+        .select_related("customer")
+        .filter(customer_id=customer_id)
+        .first()
+    )
+    if migration is None:
+        return
+    name = migration.customer.company_name
+    if migration.state == State.CUT_OVER:
+        raise Conflict(errors.MIGRATED, customer=name, peer=migration.peer, url=migration.target_url)
+    if migration.is_frozen:
+        raise Conflict(errors.FROZEN, customer=name, peer=migration.peer)

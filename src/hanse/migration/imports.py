@@ -1,0 +1,548 @@
+"""Every write and read of the migration at the target (docs/migration.md): a peer, with the
+link's token, imports a customer for the partner whose Global admin linked it.
+
+A batch is applied once: its id is stored with its rows in one transaction, and a batch sent
+again is answered as the first time. Rows keep the source's ids beside their own
+(``ImportedObject``), so that an object sent twice is found, not created twice. A customer is
+*arriving* (nobody signs in) until its cutover, which checks the content checksum once more.
+An attempt that is rolled back or superseded by the next is removed whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from hanse import clock
+from hanse.access.models import RoleAssignment
+from hanse.access.principal import Principal, system_principal
+from hanse.access.roles import Action, Role
+from hanse.access.scope import require, scoped
+from hanse.audit import services as audit
+from hanse.catalog.models import Offer
+from hanse.commerce.models import Order, OrderLineItem, Subscription
+from hanse.customers.models import Customer
+from hanse.customers.services import customer_region, new_customers_closed
+from hanse.directory.models import Tenant, User
+from hanse.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from hanse.licensing.models import LicenceAssignment
+from hanse.migration import canonical, errors
+from hanse.migration.canonical import BILLING_FIELDS, KINDS, TOTP_FIELDS, Summary, parse_when
+from hanse.migration.models import Import, ImportBatch, ImportedAuditRecord, ImportedObject
+from hanse.partners.models import PartnerAccount
+from hanse.partners.services import ensure_active
+
+IMPORT = Action.MIGRATION_IMPORT
+# Uniqueness of names is the instance's, across partners: the one read beyond the peer's scope,
+# and it answers only whether a name it was given is taken.
+UNIQUE = system_principal("migration-unique")
+MAX_ITEMS = 5000
+
+
+def _peer(actor: Principal) -> str:
+    return actor.upn.removeprefix("peer:")
+
+
+def _import(actor: Principal, customer_id: uuid.UUID) -> Import | None:
+    return (
+        scoped(Import.objects.select_for_update(), actor, IMPORT)
+        .filter(peer=_peer(actor), source_customer_id=customer_id)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    batch: uuid.UUID
+    applied: int
+    replay: bool
+
+
+def import_batch(*, actor: Principal, customer_id: uuid.UUID, body: dict[str, Any]) -> BatchResult:
+    """Apply one batch, all of it or nothing. Two copies of a first batch at once: one creates
+    the import, the other meets its unique key, and is answered as a replay on its second try."""
+    try:
+        return _apply_batch(actor, customer_id, body)
+    except IntegrityError:
+        return _apply_batch(actor, customer_id, body)
+
+
+def _batch_fields(body: dict[str, Any]) -> tuple[uuid.UUID, int, list[dict[str, Any]], str]:
+    try:
+        batch = uuid.UUID(str(body["batch"]))
+        attempt = int(body["attempt"])
+        items = body["items"]
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput(errors.IMPORT_INVALID, reason="batch, attempt and items are required") from None
+    if not isinstance(items, list) or len(items) > MAX_ITEMS or attempt < 1:
+        raise InvalidInput(errors.IMPORT_INVALID, reason=f"items: a list of at most {MAX_ITEMS}")
+    if any(not isinstance(i, dict) or i.get("kind") not in KINDS or not i.get("id") for i in items):
+        raise InvalidInput(errors.IMPORT_INVALID, reason="each item has a known kind and an id")
+    digest = hashlib.sha256(json.dumps(items, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return batch, attempt, items, digest
+
+
+@transaction.atomic
+def _apply_batch(actor: Principal, customer_id: uuid.UUID, body: dict[str, Any]) -> BatchResult:
+    require(actor, IMPORT)
+    closed = new_customers_closed()
+    if closed is not None:
+        raise NotPermitted(errors.IMPORT_CLOSED)
+    batch_id, attempt, items, digest = _batch_fields(body)
+    account = scoped(PartnerAccount.objects.select_for_update(), actor, IMPORT).get(id=actor.partner_id)
+    ensure_active(account)
+    imp = _import(actor, customer_id)
+    done = scoped(ImportBatch.objects.all(), actor, IMPORT).filter(id=batch_id).first()
+    if done is not None:
+        if done.digest != digest:
+            raise Conflict(errors.IMPORT_BATCH_REUSED, batch=str(batch_id))
+        return BatchResult(batch_id, done.items, replay=True)
+    if imp is not None:
+        if imp.status == Import.Status.ACTIVE:
+            raise Conflict(errors.IMPORT_CUT_OVER, customer=str(customer_id))
+        if imp.attempt > attempt or (imp.attempt == attempt and imp.status == Import.Status.REMOVED):
+            raise Conflict(errors.IMPORT_STALE, attempt=attempt)
+        if imp.attempt < attempt:
+            _clear(actor, imp)  # the attempt before was given up: this one starts from nothing
+            imp.attempt, imp.status = attempt, Import.Status.IMPORTING
+            imp.save(update_fields=["attempt", "status"])
+    importer = _Importer(actor, account, customer_id, imp)
+    for item in items:
+        importer.apply(item, attempt=attempt, source=str(body.get("source", ""))[:100])
+    ImportBatch.objects.create(
+        id=batch_id,
+        imported=importer.imp,
+        attempt=attempt,
+        digest=digest,
+        items=len(items),
+        applied_at=clock.now(),
+    )
+    kinds: dict[str, int] = {}
+    for item in items:
+        kinds[item["kind"]] = kinds.get(item["kind"], 0) + 1
+    audit.record(
+        actor=actor,
+        action="migration.import",
+        target_type="Customer",
+        target_id=customer_id,
+        partner_id=account.id,
+        tenant_id=customer_id,
+        after={"batch": str(batch_id), "attempt": attempt, "index": body.get("index"), "objects": kinds},
+    )
+    return BatchResult(batch_id, len(items), replay=False)
+
+
+class _Importer:
+    """Applies items of one customer; each finds its row by the source id, or creates it."""
+
+    def __init__(
+        self, actor: Principal, account: PartnerAccount, customer_id: uuid.UUID, imp: Import | None
+    ) -> None:
+        self.actor, self.account, self.customer_id, self.imp = actor, account, customer_id, imp
+        self._row: Customer | None = None
+
+    def target(self, kind: str, source_id: str) -> str | None:
+        return (
+            scoped(ImportedObject.objects.all(), self.actor, IMPORT)
+            .filter(imported=self.imp, kind=kind, source_id=source_id)
+            .values_list("target_id", flat=True)
+            .first()
+        )
+
+    def remember(self, kind: str, source_id: str, target_id: object) -> None:
+        ImportedObject.objects.create(
+            imported=self.imp, kind=kind, source_id=source_id, target_id=str(target_id)
+        )
+
+    @property
+    def customer(self) -> Customer:
+        if self._row is None:
+            if self.imp is None or self.imp.customer_id is None:
+                raise InvalidInput(errors.IMPORT_INVALID, reason="the first batch starts with the customer")
+            self._row = scoped(Customer.objects.select_related("tenant"), self.actor, IMPORT).get(
+                id=self.imp.customer_id
+            )
+        return self._row
+
+    def apply(self, item: dict[str, Any], *, attempt: int, source: str) -> None:
+        step = {
+            "customer": self._customer,
+            "user": self._user,
+            "subscription": self._subscription,
+            "licence": self._licence,
+            "audit": self._audit,
+        }[item["kind"]]
+        try:
+            step(item, attempt=attempt, source=source)
+        except (KeyError, TypeError, ValueError, ArithmeticError) as e:
+            what = f"{item['kind']} {str(item.get('id'))[:64]}"
+            raise InvalidInput(
+                errors.IMPORT_INVALID, reason=f"{what}: {type(e).__name__} {str(e)[:80]}"
+            ) from None
+
+    def _customer(self, item: dict[str, Any], *, attempt: int, source: str) -> None:
+        tenant_id = uuid.UUID(item["id"])
+        if tenant_id != self.customer_id:
+            raise ValueError("the customer's id is its tenant's, the one of the path")
+        billing = item["billing"]
+        if self.imp is None or self.imp.customer_id is None:
+            domain = str(item["domain"]).strip().lower()
+            if (
+                Tenant.objects.filter(domain__iexact=domain).exists()
+                or Tenant.objects.filter(id=tenant_id).exists()
+            ):
+                raise Conflict(errors.IMPORT_DOMAIN_TAKEN, domain=domain)
+            country = str(billing["country"]).upper()
+            tenant = Tenant.objects.create(
+                id=tenant_id,
+                domain=domain,
+                name=str(item["tenantName"])[:200],
+                kind=Tenant.Kind.CUSTOMER,
+                home_region=customer_region(country, self.account.region),
+                country=country,
+                state=Tenant.State.ARRIVING,
+                created_at=clock.now(),
+            )
+            customer = Customer(
+                id=tenant_id,
+                partner=self.account,
+                tenant=tenant,
+                company_name=str(item["companyName"])[:200],
+                created_at=parse_when(item["createdAt"]),
+            )
+            for f in BILLING_FIELDS:
+                setattr(customer, f, str(billing[f]))
+            customer.save(force_insert=True)
+            if self.imp is None:
+                self.imp = Import.objects.create(
+                    peer=_peer(self.actor),
+                    source_customer_id=tenant_id,
+                    partner=self.account,
+                    customer=customer,
+                    attempt=attempt,
+                    source_instance=source,
+                    created_at=clock.now(),
+                )
+            else:
+                self.imp.customer = customer
+                self.imp.save(update_fields=["customer"])
+            self.remember("customer", item["id"], customer.id)
+            self._row = customer
+            return
+        customer = self.customer
+        customer.company_name = str(item["companyName"])[:200]
+        for f in BILLING_FIELDS:
+            setattr(customer, f, str(billing[f]))
+        customer.save()
+        customer.tenant.name = str(item["tenantName"])[:200]
+        customer.tenant.save(update_fields=["name"])
+
+    def _user(self, item: dict[str, Any], *, attempt: int, source: str) -> None:
+        tenant = self.customer.tenant
+        upn = str(item["upn"]).strip()
+        known = self.target("user", item["id"])
+        if (
+            scoped(User.objects.all(), UNIQUE, IMPORT)
+            .filter(upn__iexact=upn)
+            .exclude(tenant_id=tenant.id)
+            .exists()
+        ):
+            raise Conflict(errors.IMPORT_UPN_TAKEN, upn=upn)
+        if known is None:
+            user = User(tenant=tenant, upn=upn, created_at=parse_when(item["createdAt"]))
+        else:
+            user = scoped(User.objects.all(), self.actor, IMPORT).get(id=known)
+        user.upn = upn
+        user.display_name = str(item["displayName"])[:200]
+        user.first_name, user.last_name = str(item["firstName"])[:64], str(item["lastName"])[:64]
+        user.is_active = bool(item["isActive"])
+        user.usage_location = str(item["usageLocation"])[:2]
+        user.must_change_password = bool(item["mustChangePassword"])
+        user.password = str(item["passwordHash"])  # the hash, as the source stored it: never a password
+        user.deleted_at = parse_when(item["deletedAt"])
+        user.save()
+        if known is None:
+            self.remember("user", item["id"], user.id)
+        scoped(RoleAssignment.objects.all(), self.actor, IMPORT).filter(user=user).delete()
+        for role in item["roles"]:
+            RoleAssignment.objects.create(user=user, role=Role(role), created_at=clock.now())
+        TOTPDevice.objects.filter(user=user).delete()
+        for device in item["totp"]:
+            TOTPDevice.objects.create(user=user, **{f: device[f] for f in TOTP_FIELDS})
+
+    def _subscription(self, item: dict[str, Any], *, attempt: int, source: str) -> None:
+        customer = self.customer
+        offer = Offer.objects.filter(id=str(item["offer"]), is_available=True).first()
+        if offer is None:
+            raise Conflict(errors.IMPORT_OFFER_UNKNOWN, offer=str(item["offer"])[:64])
+        order_id = self.target("order", item["orderId"])
+        if order_id is None:
+            order = Order.objects.create(
+                customer=customer,
+                partner=self.account,
+                currency=str(item["currency"])[:3],
+                created_at=parse_when(item["orderCreatedAt"]),
+                created_by=str(item["orderCreatedBy"])[:254],
+            )
+            self.remember("order", item["orderId"], order.id)
+        else:
+            order = scoped(Order.objects.all(), self.actor, IMPORT).get(id=order_id)
+        known = self.target("subscription", item["id"])
+        sub = (
+            Subscription(customer=customer, partner=self.account, order=order)
+            if known is None
+            else scoped(Subscription.objects.all(), self.actor, IMPORT).get(id=known)
+        )
+        sub.offer = offer
+        sub.friendly_name = str(item["friendlyName"])[:200]
+        sub.quantity = int(item["quantity"])
+        sub.status = Subscription.Status(item["status"])
+        sub.auto_renew, sub.is_trial = bool(item["autoRenew"]), bool(item["isTrial"])
+        sub.billing_cycle, sub.term = str(item["billingCycle"])[:16], str(item["term"])[:8]
+        sub.unit_price, sub.currency = Decimal(str(item["unitPrice"])), str(item["currency"])[:3]
+        sub.created_at, sub.updated_at = parse_when(item["createdAt"]), parse_when(item["updatedAt"])
+        sub.cancelled_at = parse_when(item["cancelledAt"])
+        sub.save()
+        if known is None:
+            self.remember("subscription", item["id"], sub.id)
+            OrderLineItem.objects.create(
+                order=order,
+                number=int(item["line"]),
+                offer=offer,
+                quantity=sub.quantity,
+                friendly_name=sub.friendly_name,
+                subscription=sub,
+            )
+
+    def _licence(self, item: dict[str, Any], *, attempt: int, source: str) -> None:
+        user_id = self.target("user", item["user"])
+        if user_id is None:
+            raise ValueError("its user was not imported")
+        sku = Offer.objects.filter(id=str(item["sku"])).first()
+        if sku is None:
+            raise Conflict(errors.IMPORT_OFFER_UNKNOWN, offer=str(item["sku"])[:64])
+        known = self.target("licence", item["id"])
+        licence = (
+            LicenceAssignment(customer=self.customer)
+            if known is None
+            else scoped(LicenceAssignment.objects.all(), self.actor, IMPORT).get(id=known)
+        )
+        licence.user_id, licence.sku, licence.assigned_at = user_id, sku, parse_when(item["assignedAt"])
+        licence.save()
+        if known is None:
+            self.remember("licence", item["id"], licence.id)
+
+    def _audit(self, item: dict[str, Any], *, attempt: int, source: str) -> None:
+        if self.target("audit", item["id"]) is not None:
+            return  # history does not change
+        record = item["record"]
+        row = ImportedAuditRecord.objects.create(
+            imported=self.imp,
+            customer=self.customer,
+            source_id=uuid.UUID(item["id"]),
+            seq=int(item["seq"]),
+            at=parse_when(record["at"]),
+            actor=str(record.get("actor_upn", ""))[:254],
+            action=str(record.get("action", ""))[:64],
+            record=record,
+            hash=str(item["hash"])[:64],
+        )
+        self.remember("audit", item["id"], row.id)
+
+
+def _clear(actor: Principal, imp: Import) -> None:
+    """Remove every row an attempt imported; the import stays, to refuse its late batches."""
+    if imp.customer_id is not None:
+        cid = imp.customer_id
+        tenant_users = scoped(User.objects.all(), actor, IMPORT).filter(tenant_id=cid)
+        scoped(LicenceAssignment.objects.all(), actor, IMPORT).filter(customer_id=cid).delete()
+        scoped(OrderLineItem.objects.all(), actor, IMPORT).filter(order__customer_id=cid).delete()
+        scoped(Subscription.objects.all(), actor, IMPORT).filter(customer_id=cid).delete()
+        scoped(Order.objects.all(), actor, IMPORT).filter(customer_id=cid).delete()
+        TOTPDevice.objects.filter(user__in=tenant_users).delete()
+        tenant_users.delete()
+        scoped(ImportedAuditRecord.objects.all(), actor, IMPORT).filter(customer_id=cid).delete()
+        scoped(Import.objects.all(), actor, IMPORT).filter(id=imp.id).update(customer=None)
+        scoped(Customer.objects.all(), actor, IMPORT).filter(id=cid).delete()
+        Tenant.objects.filter(id=cid, state=Tenant.State.ARRIVING).delete()
+        imp.customer = None
+    scoped(ImportedObject.objects.all(), actor, IMPORT).filter(imported=imp).delete()
+
+
+def import_summary(*, actor: Principal, customer_id: uuid.UUID) -> dict[str, Any]:
+    """The target's side of the verification: the same canonical form, rebuilt from its rows."""
+    require(actor, IMPORT)
+    imp = (
+        scoped(Import.objects.all(), actor, IMPORT)
+        .filter(peer=_peer(actor), source_customer_id=customer_id)
+        .first()
+    )
+    if imp is None:
+        raise NotFound(errors.IMPORT_NOT_FOUND, customer=str(customer_id))
+    summary = Summary.of(_rebuild(actor, imp))
+    return {
+        "customerId": str(customer_id),
+        "attempt": imp.attempt,
+        "status": imp.status,
+        "counts": summary.counts,
+        "checksum": summary.checksum,
+        "digests": summary.digests,
+    }
+
+
+def _rebuild(actor: Principal, imp: Import) -> list[dict[str, Any]]:
+    if imp.customer_id is None:
+        return []
+    sources: dict[tuple[str, str], str] = {
+        (kind, target): source
+        for kind, source, target in scoped(ImportedObject.objects.all(), actor, IMPORT)
+        .filter(imported=imp)
+        .values_list("kind", "source_id", "target_id")
+    }
+
+    def source_of(kind: str, target_id: object) -> str:
+        return sources.get((kind, str(target_id)), f"not-imported:{target_id}")
+
+    customer = scoped(Customer.objects.select_related("tenant"), actor, IMPORT).get(id=imp.customer_id)
+    items = [canonical.customer_item(customer)]
+    users = list(scoped(User.objects.all(), actor, IMPORT).filter(tenant_id=customer.tenant_id))
+    roles: dict[Any, list[str]] = {}
+    for user_id, role in (
+        scoped(RoleAssignment.objects.all(), actor, IMPORT)
+        .filter(user__in=users)
+        .values_list("user_id", "role")
+    ):
+        roles.setdefault(user_id, []).append(role)
+    devices: dict[Any, list[TOTPDevice]] = {}
+    for device in TOTPDevice.objects.filter(user__in=users):
+        devices.setdefault(device.user_id, []).append(device)
+    items += [
+        canonical.user_item(
+            u, source_id=source_of("user", u.id), roles=roles.get(u.id, []), totp=devices.get(u.id, [])
+        )
+        for u in users
+    ]
+    lines = dict(
+        scoped(OrderLineItem.objects.all(), actor, IMPORT)
+        .filter(order__customer=customer)
+        .values_list("subscription_id", "number")
+    )
+    items += [
+        canonical.subscription_item(
+            s,
+            source_id=source_of("subscription", s.id),
+            order_id=source_of("order", s.order_id),
+            offer=s.offer_id,
+            line=lines.get(s.id, 0),
+        )
+        for s in scoped(Subscription.objects.select_related("order"), actor, IMPORT).filter(customer=customer)
+    ]
+    items += [
+        canonical.licence_item(
+            a, source_id=source_of("licence", a.id), user_id=source_of("user", a.user_id), sku=a.sku_id
+        )
+        for a in scoped(LicenceAssignment.objects.all(), actor, IMPORT).filter(customer=customer)
+    ]
+    items += [
+        canonical.audit_item(source_id=str(r.source_id), seq=r.seq, record_hash=r.hash, record=r.record)
+        for r in scoped(ImportedAuditRecord.objects.all(), actor, IMPORT).filter(customer=customer)
+    ]
+    return items
+
+
+@transaction.atomic
+def import_cutover(*, actor: Principal, customer_id: uuid.UUID, attempt: int, checksum: str) -> Import:
+    """The customer is served here from now on: its tenant becomes active, its users sign in.
+    Only if what is here still digests to the checksum both sides verified; sent again, nothing
+    changes."""
+    require(actor, IMPORT)
+    imp = _import(actor, customer_id)
+    if imp is None:
+        raise NotFound(errors.IMPORT_NOT_FOUND, customer=str(customer_id))
+    if imp.attempt != attempt or imp.status == Import.Status.REMOVED:
+        raise Conflict(errors.IMPORT_STALE, attempt=attempt)
+    if imp.status == Import.Status.ACTIVE:
+        return imp
+    mine = Summary.of(_rebuild(actor, imp))
+    if mine.checksum != checksum:
+        raise Conflict(errors.CUTOVER_CHECKSUM, checksum=checksum[:64])
+    Tenant.objects.filter(id=imp.customer_id, state=Tenant.State.ARRIVING).update(state=Tenant.State.ACTIVE)
+    imp.status, imp.cutover_at = Import.Status.ACTIVE, clock.now()
+    imp.save(update_fields=["status", "cutover_at"])
+    audit.record(
+        actor=actor,
+        action="migration.cutover",
+        target_type="Customer",
+        target_id=customer_id,
+        partner_id=imp.partner_id,
+        tenant_id=customer_id,
+        after={"attempt": attempt, "checksum": checksum, "from": imp.source_instance},
+    )
+    return imp
+
+
+@transaction.atomic
+def import_remove(*, actor: Principal, customer_id: uuid.UUID, attempt: int) -> Import | None:
+    """A rollback: every row of the attempt goes; its late batches are refused. Sent again, or
+    for a customer never imported, nothing changes."""
+    require(actor, IMPORT)
+    imp = _import(actor, customer_id)
+    if imp is None or imp.attempt > attempt or imp.status == Import.Status.REMOVED:
+        return imp
+    if imp.status == Import.Status.ACTIVE:
+        raise Conflict(errors.IMPORT_CUT_OVER, customer=str(customer_id))
+    _clear(actor, imp)
+    imp.attempt, imp.status = attempt, Import.Status.REMOVED
+    imp.save(update_fields=["attempt", "status", "customer"])
+    audit.record(
+        actor=actor,
+        action="migration.import_remove",
+        target_type="Customer",
+        target_id=customer_id,
+        partner_id=imp.partner_id,
+        tenant_id=customer_id,
+        after={"attempt": attempt},
+    )
+    return imp
+
+
+def import_check(*, actor: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    """The dry run's questions: which mapped offers this instance does not sell, and which of a
+    customer's user names and domain are taken here (by anyone but this very import)."""
+    require(actor, IMPORT)
+    offers = [str(o)[:64] for o in (body.get("offers") or []) if isinstance(o, str)][:1000]
+    sold = set(Offer.objects.filter(id__in=offers, is_available=True).values_list("id", flat=True))
+    answer: dict[str, Any] = {"unknownOffers": sorted(set(offers) - sold), "customers": {}}
+    customers = body.get("customers") or []
+    if not isinstance(customers, list) or len(customers) > 500:
+        raise InvalidInput(errors.IMPORT_INVALID, reason="customers: a list of at most 500")
+    for c in customers:
+        try:
+            cid = uuid.UUID(str(c.get("id")))
+        except (AttributeError, ValueError):
+            raise InvalidInput(
+                errors.IMPORT_INVALID, reason="each customer: an object with a UUID id"
+            ) from None
+        upns = [str(u)[:254] for u in (c.get("users") or []) if isinstance(u, str)][:10000]
+        domain = str(c.get("domain") or "")[:253]
+        ours = (
+            scoped(Import.objects.all(), actor, IMPORT)
+            .filter(peer=_peer(actor), source_customer_id=cid)
+            .exists()
+        )
+        tenants = Tenant.objects.exclude(id=cid) if ours else Tenant.objects.all()
+        users = scoped(User.objects.all(), UNIQUE, IMPORT).filter(upn__in=upns)
+        if ours:
+            users = users.exclude(tenant_id=cid)
+        answer["customers"][str(cid)] = {
+            "domainTaken": bool(domain) and tenants.filter(domain__iexact=domain).exists(),
+            "takenUsers": sorted(users.values_list("upn", flat=True)) if upns else [],
+        }
+    return answer
