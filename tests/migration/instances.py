@@ -49,8 +49,10 @@ class Process:
         self.argv, self.log_path = argv, log
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> Process:
+    def start(self, **extra: str) -> Process:
+        """Start it (again), with ``extra`` in its environment (``HANSE_CRASH_AT``)."""
         env = {k: v for k, v in os.environ.items() if k not in ("HANSE_CONFIG", "DJANGO_SETTINGS_MODULE")}
+        env.update(extra)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hanse", *self.argv],
@@ -61,6 +63,23 @@ class Process:
         )
         log.close()
         return self
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def wait_dead(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                if self.proc is not None:
+                    # A server's master killed with its group: its workers are gone too.
+                    self.proc.wait(timeout=30)
+                return True
+            time.sleep(0.1)
+        return False
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def kill9(self) -> None:
         assert self.proc is not None
@@ -131,8 +150,7 @@ def step_peer_token(upn: str, client_id: str) -> dict[str, Any]:
     import secrets
     from datetime import timedelta
 
-    from oauth2_provider.models import AccessToken, Application, RefreshToken
-    from oauth2_provider.models import set_token_value
+    from oauth2_provider.models import AccessToken, Application, RefreshToken, set_token_value
 
     from hanse import clock
     from hanse.directory.models import User
@@ -257,8 +275,20 @@ def step_counts(_: str = "") -> dict[str, Any]:
     def dupes(qs: Any, *fields: str) -> int:
         return qs.values(*fields).annotate(n=Count("id")).filter(n__gt=1).count()
 
+    from hanse.audit.models import AuditRecord
+    from hanse.migration.models import ImportBatch
+
     umzug = Customer.objects.filter(tenant__domain__startswith="umzug-")
+    moves = CustomerMigration.objects.all()
     return {
+        "audit": dict(
+            AuditRecord.objects.filter(action__startswith="migration.")
+            .values("action")
+            .annotate(n=Count("id"))
+            .values_list("action", "n")
+        ),
+        "batches_total": sum(moves.values_list("batches_total", flat=True)),
+        "batches_applied": ImportBatch.objects.count(),
         "customers": umzug.count(),
         "active_tenants": Tenant.objects.filter(domain__startswith="umzug-", state="active").count(),
         "users": User.objects.filter(tenant__domain__startswith="umzug-").count(),

@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from hanse.api.schemas import Attributes, Body, ErrorBody
-from hanse.migration import imports, selectors
+from hanse.faults import crash_point
+from hanse.migration import imports, selectors, services
 from hanse.migration.models import CustomerMigration
 from hanse.validators import AS_JSON_INT, NO_NUL
 
@@ -86,6 +87,43 @@ class MigrationCollectionOut(Schema):
 def list_migrations(request: HttpRequest) -> dict[str, Any]:
     items = [MigrationOut.of(m) for m in selectors.migrations(request.principal)]
     return {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}}
+
+
+class RunIn(Body):
+    customerIds: list[Annotated[uuid.UUID, Field(strict=False)]] | None = Field(None, max_length=10000)
+
+
+@router.post(
+    "/migrations",
+    response={202: MigrationCollectionOut, **ERRORS},
+    summary="Start moving every movable customer, or those named (Global admin); the worker moves them",
+)
+def start_migrations(request: HttpRequest, body: RunIn) -> Status[dict[str, Any]]:
+    moves = services.migration_run(actor=request.principal, customer_ids=body.customerIds)
+    items = [MigrationOut.of(m) for m in moves]
+    return Status(202, {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}})
+
+
+@router.post(
+    "/migrations/{customer_id}/retry",
+    response={202: MigrationOut, **ERRORS},
+    summary="Start a failed move again, as a new attempt (Global admin)",
+)
+def retry_migration(request: HttpRequest, customer_id: uuid.UUID) -> Status[MigrationOut]:
+    return Status(
+        202, MigrationOut.of(services.migration_retry(actor=request.principal, customer_id=customer_id))
+    )
+
+
+@router.post(
+    "/migrations/{customer_id}/rollback",
+    response={202: MigrationOut, **ERRORS},
+    summary="Roll a move back before its cutover: the target's copy goes, the customer is unfrozen",
+)
+def rollback_migration(request: HttpRequest, customer_id: uuid.UUID) -> Status[MigrationOut]:
+    return Status(
+        202, MigrationOut.of(services.migration_rollback(actor=request.principal, customer_id=customer_id))
+    )
 
 
 @router.get(
@@ -164,6 +202,7 @@ def post_batch(request: HttpRequest, customer_id: uuid.UUID, body: BatchIn) -> B
     done = imports.import_batch(
         actor=request.principal, customer_id=customer_id, body=body.model_dump(mode="json")
     )
+    crash_point("target.batch.committed")  # committed, not answered
     return BatchOut(batch=done.batch, applied=done.applied, replay=done.replay)
 
 
@@ -185,6 +224,7 @@ def post_cutover(request: HttpRequest, customer_id: uuid.UUID, body: CutoverIn) 
     imp = imports.import_cutover(
         actor=request.principal, customer_id=customer_id, attempt=body.attempt, checksum=body.checksum
     )
+    crash_point("target.cutover.committed")
     return ImportStateOut(customerId=customer_id, attempt=imp.attempt, status=imp.status)
 
 

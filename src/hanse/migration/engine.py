@@ -27,6 +27,7 @@ from hanse.access.scope import scoped
 from hanse.audit import services as audit
 from hanse.audit.models import AuditHead
 from hanse.errors import DomainError
+from hanse.faults import crash_point
 from hanse.instance.current import instance
 from hanse.links.models import TenantLink
 from hanse.migration import errors, peer_api
@@ -176,6 +177,7 @@ def _freeze(move: CustomerMigration) -> None:
         raise DomainError(blockers[0].spec, **blockers[0].params)
     head = AuditHead.objects.filter(id=1).values_list("seq", flat=True).first() or 0
     _step(move, State.FROZEN, audit_action="migration.freeze", frozen_at=clock.now(), audit_until=head)
+    crash_point("source.frozen")
 
 
 def _items(move: CustomerMigration) -> list[dict[str, Any]]:
@@ -202,6 +204,7 @@ def _copy(move: CustomerMigration) -> None:
         return
     for index in range(move.batches_done, len(batches)):
         items = batches[index]
+        crash_point("source.batch.before_send")
         peer_api.send_batch(
             WORKER,
             link,
@@ -215,6 +218,7 @@ def _copy(move: CustomerMigration) -> None:
                 "items": items,
             },
         )
+        crash_point("source.batch.acked")
         with transaction.atomic():
             done = (
                 scoped(CustomerMigration.objects.all(), WORKER, MANAGE)
@@ -250,6 +254,7 @@ def _verify(move: CustomerMigration) -> None:
     """Both sides digest the same canonical form: the move is ready only if they match."""
     mine = Summary.of(_items(move))
     theirs = peer_api.summary(WORKER, _link(move), move.customer_id)
+    crash_point("source.verify.fetched")
     if theirs.get("attempt") != move.attempt or theirs.get("checksum") != mine.checksum:
         differ = mine.differences(theirs.get("digests") or {})
         _step(
@@ -286,6 +291,7 @@ def _cutover(move: CustomerMigration) -> None:
     """The target serves the customer from its answer on; the source, from this commit on, is a
     read-only copy kept ``retention_days``, then purged."""
     peer_api.cutover(WORKER, _link(move), move.customer_id, move.attempt, move.checksum)
+    crash_point("source.cutover.acked")
     now = clock.now()
     _step(
         move,

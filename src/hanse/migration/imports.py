@@ -32,6 +32,7 @@ from hanse.customers.models import Customer
 from hanse.customers.services import customer_region, new_customers_closed
 from hanse.directory.models import Tenant, User
 from hanse.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from hanse.faults import crash_point
 from hanse.licensing.models import LicenceAssignment
 from hanse.migration import canonical, errors
 from hanse.migration.canonical import BILLING_FIELDS, KINDS, TOTP_FIELDS, Summary, parse_when
@@ -116,6 +117,7 @@ def _apply_batch(actor: Principal, customer_id: uuid.UUID, body: dict[str, Any])
     importer = _Importer(actor, account, customer_id, imp)
     for item in items:
         importer.apply(item, attempt=attempt, source=str(body.get("source", ""))[:100])
+    crash_point("target.batch.applied")  # its rows written, not committed
     ImportBatch.objects.create(
         id=batch_id,
         imported=importer.imp,
@@ -387,6 +389,7 @@ def import_summary(*, actor: Principal, customer_id: uuid.UUID) -> dict[str, Any
     if imp is None:
         raise NotFound(errors.IMPORT_NOT_FOUND, customer=str(customer_id))
     summary = Summary.of(_rebuild(actor, imp))
+    crash_point("target.summary")
     return {
         "customerId": str(customer_id),
         "attempt": imp.attempt,
@@ -474,6 +477,7 @@ def import_cutover(*, actor: Principal, customer_id: uuid.UUID, attempt: int, ch
     if mine.checksum != checksum:
         raise Conflict(errors.CUTOVER_CHECKSUM, checksum=checksum[:64])
     Tenant.objects.filter(id=imp.customer_id, state=Tenant.State.ARRIVING).update(state=Tenant.State.ACTIVE)
+    crash_point("target.cutover.written")  # the tenant active, not committed
     imp.status, imp.cutover_at = Import.Status.ACTIVE, clock.now()
     imp.save(update_fields=["status", "cutover_at"])
     audit.record(

@@ -20,6 +20,7 @@ from hanse.customers.models import Customer
 from hanse.customers.selectors import customer_get
 from hanse.directory.models import ApiToken, User
 from hanse.errors import Conflict, InvalidInput, NotPermitted
+from hanse.faults import crash_point
 from hanse.instance.current import instance
 from hanse.licensing.models import LicenceAssignment
 from hanse.migration import errors
@@ -189,6 +190,7 @@ def migration_run(
         )
         enqueue(move)
         started.append(move)
+        crash_point("source.run.started_one")  # one customer planned, the run not committed
     return started
 
 

@@ -22,6 +22,7 @@ from hanse import clock
 from hanse.directory import services as directory
 from hanse.directory.auth import signed_in_user
 from hanse.errors import DomainError
+from hanse.migration.selectors import migrated_tenant_for_upn
 from hanse.web import throttle
 from hanse.web.forms import CodeForm, PasswordChangeForm, SignInForm
 from hanse.web.mfa import confirmed_device
@@ -49,6 +50,11 @@ def signin(request: HttpRequest) -> HttpResponse:
         logout(request)
     if request.method == "POST" and throttle.address_locked(request):
         return locked_out(request)
+    moved = migrated_tenant_for_upn(request.POST.get("username", "")) if request.method == "POST" else None
+    if moved is not None:
+        # The tenant lives at the peer now: its users sign in there, never here again.
+        form = SignInForm(request)
+        return render(request, "web/signin.html", {"form": form, "next": _next(request), "moved": moved})
     form = SignInForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.user
