@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include((OAUTH_PATTERNS, "oauth2_provider"), namespace="oauth2_provider")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("csp/link/", include("hanse.links.urls")),
+    path("csp/migration/", include("hanse.migration.urls")),
     path("csp/", include("hanse.partners.urls")),
     path("enrol", partner_views.enrol, name="enrol"),
     path("operator/", include("hanse.partners.operator_urls")),

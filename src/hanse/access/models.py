@@ -17,8 +17,12 @@ class RoleAssignment(models.Model):
     role = models.CharField(max_length=32, choices=[(r.value, r.label) for r in Role])
     created_at = models.DateTimeField()
 
+    # As the user's own scope: a partner's staff, and its customers' users (whose roles a migration
+    # moves with them).
     hanse_scope = Scope(
-        partner="user__tenant__partner_account", tenant="user__tenant_id", data=DataKind.USERS
+        partner=("user__tenant__partner_account", "user__tenant__customer__partner"),
+        tenant="user__tenant_id",
+        data=DataKind.USERS,
     )
 
     class Meta:

@@ -45,6 +45,7 @@ from hanse.errors import DomainError, NotFound
 from hanse.instance.routing import TASK_LABELS, done_in, routed_elsewhere
 from hanse.licensing.selectors import licences_by_user, licences_of, subscribed_skus
 from hanse.licensing.services import licence_update
+from hanse.web.context import customer_admin_shell
 from hanse.web.search import search
 
 PAGE_SIZE = 25
@@ -86,9 +87,7 @@ def _nav(request: HttpRequest, sh: Shell, customer: Customer | None) -> list[dic
     if p.is_partner:
         nav.append({"label": _("Partner center"), "url": reverse("web:home"), "testid": "nav-partner-center"})
     if p.is_customer_admin:
-        nav.append(
-            {"label": _("Access to my data"), "url": reverse("trustee:requests"), "testid": "nav-access"}
-        )
+        nav += [n for n in customer_admin_shell()["ac_nav"] if n["testid"] != "nav-users"]
     return nav
 
 

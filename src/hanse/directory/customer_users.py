@@ -325,6 +325,7 @@ def customer_users_import(
     it. More than ``INLINE_ROWS`` rows: a job, returned queued, that a worker runs."""
     ensure_partner_center("customer_users", endpoint=admin_center_users(customer_id, "/import"))
     customer = _customer(actor, customer_id)  # scope and permission before reading anything
+    ensure_unfrozen(customer_id=customer.id)  # the whole file refused, not row by row
     rows = _rows(data)
     if len(rows) <= INLINE_ROWS:
         report = ImportReport()
@@ -343,7 +344,6 @@ def customer_users_import(
     from hanse.directory.tasks import run_user_import
 
     with transaction.atomic():
-        ensure_unfrozen(customer_id=customer.id)
         job = UserImport.objects.create(
             tenant=customer.tenant,
             partner_id=customer.partner_id,

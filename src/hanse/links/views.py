@@ -131,13 +131,12 @@ def done(request: HttpRequest) -> HttpResponse:
 
 
 @require_action(LINK)
-def details(request: HttpRequest, template: str = "links/details.html") -> HttpResponse:
-    """The link with its customers; under ``links:customers``, the migration dashboard's place
-    until the migration lands: the customers the link associates."""
+def details(request: HttpRequest) -> HttpResponse:
+    """The link with its customers (*View details*); *View dashboard* is the migration's."""
     principal = request.principal  # type: ignore[attr-defined]
     link = selectors.tenant_link_get(principal)
     ctx = {"link": link, "customers": list(selectors.associated_customers(principal))}
-    return render(request, template, ctx)
+    return render(request, "links/details.html", ctx)
 
 
 @require_action(LINK)

@@ -337,6 +337,28 @@ def progress(principal: Principal, partner_id: uuid.UUID) -> Progress:
     )
 
 
+@dataclass(frozen=True)
+class ConsentState:
+    consent: Consent | None
+    migration: CustomerMigration | None
+
+    @property
+    def given(self) -> bool:
+        return self.consent is not None and self.consent.is_given
+
+    @property
+    def locked(self) -> bool:
+        return self.migration is not None and self.migration.state in (State.CUTTING_OVER, State.CUT_OVER)
+
+
+def consent_state(principal: Principal, customer: Customer) -> ConsentState:
+    """The customer's own view of its consent and of its move, if one began."""
+    action = Action.OWN_TENANT_ADMIN if principal.is_customer_admin else MANAGE
+    consent = scoped(Consent.objects.all(), principal, action).filter(customer=customer).first()
+    move = scoped(CustomerMigration.objects.all(), principal, action).filter(customer=customer).first()
+    return ConsentState(consent, move)
+
+
 def migrated_tenant_for_upn(upn: str) -> CustomerMigration | None:
     """Where a migrated customer's tenant now lives, by a user name of it (the sign-in page's
     pointer, before anyone is signed in): the domain after the @ names the tenant."""

@@ -13,7 +13,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,6 +25,7 @@ from hanse.instance.current import instance
 from hanse.trustee import selectors, services
 from hanse.trustee.forms import AccessRequestForm, NoteForm
 from hanse.trustee.models import DATA_KIND_LABELS, AccessRequest, Decision, Reason, State
+from hanse.web.context import customer_admin_shell
 
 View = Callable[..., HttpResponse]
 
@@ -49,11 +49,7 @@ def _gated(view: View) -> View:
 def _base(principal: Principal) -> dict[str, Any]:
     """A customer's admin works in the admin center; operators and the trustee in the main shell."""
     if principal.is_customer_admin:
-        nav = [
-            {"label": _("Users"), "url": reverse("admincenter:home"), "testid": "nav-users"},
-            {"label": _("Access to my data"), "url": reverse("trustee:requests"), "testid": "nav-access"},
-        ]
-        return {"base": "admincenter/base.html", "ac_nav": nav}
+        return customer_admin_shell()
     return {"base": "web/base.html"}
 
 

@@ -22,6 +22,22 @@ NAV: list[tuple[Any, str, Action]] = [
 ]
 
 
+def customer_admin_shell() -> dict[str, Any]:
+    """The admin center's shell for a customer's Global admin, on the pages other apps serve it
+    (its data's access requests, its move to another instance)."""
+    from django.urls import reverse
+
+    nav = [
+        {"label": _("Users"), "url": reverse("admincenter:home"), "testid": "nav-users"},
+        {"label": _("Access to my data"), "url": reverse("trustee:requests"), "testid": "nav-access"},
+    ]
+    if instance().peers:
+        nav.append(
+            {"label": _("Moving to Europe"), "url": reverse("migration:consent"), "testid": "nav-move"}
+        )
+    return {"base": "admincenter/base.html", "ac_nav": nav}
+
+
 def shell(request: HttpRequest) -> dict[str, Any]:
     principal = getattr(request, "principal", None)
     nav = []
