@@ -54,6 +54,12 @@ max_grant_hours = 8
 decision_hours = 12
 break_glass = true
 
+# Customers move to eu once they consent: their own Global admin in the admin center, or the
+# partner recording their written consent (docs/migration.md). Moved data stays here 30 days.
+[migration]
+consent = "partner-attested"
+retention_days = 30
+
 [[peers]]
 id = "eu"
 name = "European Cloud"

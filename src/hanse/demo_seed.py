@@ -82,6 +82,9 @@ CUSTOMERS = {
         ("Budapest Termál Kft.", "budapest-termal.example", "HU", "Budapest"),
     ],
     "fabrikam-eu.example": [
+        # Signed up here on its own before its partner moved it: its domain and user names are
+        # taken, which the migration's plan shows as blockers of de's customer of that name.
+        ("Stadtwerke Lindenau (Europa)", "stadtwerke-lindenau.example", "DE", "Leipzig"),
         ("Contoso Pharma BV", "contoso-pharma.example", "NL", "Leiden"),
         ("Tailspin Toys GmbH", "tailspin-toys.example", "DE", "Nürnberg"),
         ("Wide World Importers SA", "wideworld.example", "FR", "Marseille"),
@@ -188,7 +191,7 @@ def seed(*, out: Path) -> None:
     )
     for domain, *_ in PARTNERS.get(inst.id, []):
         account = scoped(PartnerAccount.objects.all(), actor, Action.PARTNER_VIEW).get(tenant__domain=domain)
-        _seed_customers(actor, account, CUSTOMERS.get(domain, []))
+        users += _seed_customers(actor, account, CUSTOMERS.get(domain, []))
 
     customers = scoped(Customer.objects.select_related("tenant"), actor, Action.CUSTOMER_VIEW)
     first = customers.order_by("created_at").first()
@@ -196,6 +199,8 @@ def seed(*, out: Path) -> None:
         add(first.tenant, "it-admin", f"IT admin ({first.company_name})", [Role.CUSTOMER_GLOBAL_ADMIN])
         if inst.trustee_required:
             _seed_access_requests(actor, first, f"operators.{inst.id}.example", f"trustee.{inst.id}.example")
+    if inst.peers and not inst.accepts_new_customers:
+        _seed_consents(customers, first)
 
     out.write_text(json.dumps(users, indent=2, ensure_ascii=False), encoding="utf-8")
 
@@ -293,9 +298,33 @@ def _seed_access_requests(actor: Principal, customer: Customer, operators: str, 
     )
 
 
-def _seed_users(actor: Principal, customer: Customer, subscription: Subscription) -> None:
+NO_CONSENT = "weingut-ahrtal.example"  # the customer that has not consented to move
+
+
+def _seed_consents(customers: Any, own: Customer | None) -> None:
+    """Consent to move to the European instance: the customer with its own admin gives it in the
+    admin center; the partner recorded the others' written consent; one has not consented."""
+    from hanse.migration.services import consent_attest, consent_give
+
+    for customer in customers.order_by("created_at"):
+        if customer.tenant.domain == NO_CONSENT:
+            continue
+        if own is not None and customer.id == own.id:
+            admin = User.objects.get(upn=f"it-admin@{customer.tenant.domain}")
+            consent_give(actor=principal_for(admin))
+            continue
+        partner_admin = User.objects.get(upn=f"admin@{customer.partner.tenant.domain}")
+        consent_attest(
+            actor=principal_for(partner_admin),
+            customer_id=customer.id,
+            reference=f"Einwilligung {customer.tenant.domain} vom 2026-11-02",
+        )
+
+
+def _seed_users(actor: Principal, customer: Customer, subscription: Subscription) -> dict[str, Any]:
     """A few users per customer, licensed on its first subscription, so user and licence
-    management has something to show."""
+    management has something to show; the first signs in as it is (demo-users.json)."""
+    shown: dict[str, Any] = {}
     for k, (first, last) in enumerate(CONTACTS[:3]):
         created = customer_user_create(
             actor=actor,
@@ -304,8 +333,18 @@ def _seed_users(actor: Principal, customer: Customer, subscription: Subscription
                 upn=f"{_ascii(first)}.{_ascii(last)}@{customer.tenant.domain}",
                 display_name=f"{first} {last}",
                 usage_location=customer.country,
+                must_change_password=k != 0,
             ),
         )
+        if k == 0:
+            shown = {
+                "instance": instance().id,
+                "kind": "customer",
+                "tenant": customer.tenant.domain,
+                "upn": created.user.upn,
+                "password": created.password,
+                "roles": [],
+            }
         if k < subscription.quantity:
             licence_update(
                 actor=actor,
@@ -314,6 +353,7 @@ def _seed_users(actor: Principal, customer: Customer, subscription: Subscription
                 add=[subscription.offer_id],
                 remove=[],
             )
+    return shown
 
 
 def _ascii(name: str) -> str:
@@ -322,11 +362,12 @@ def _ascii(name: str) -> str:
 
 def _seed_customers(
     actor: Principal, account: PartnerAccount, customers: list[tuple[str, str, str, str]]
-) -> None:
+) -> list[dict[str, Any]]:
     """Existing customers with subscriptions, some of them trials: the starting point for migration."""
     offers = list(Offer.objects.filter(is_trial=False).order_by("id"))
     trials = list(Offer.objects.filter(is_trial=True).order_by("id"))
     now = clock.now()
+    users: list[dict[str, Any]] = []
     for i, (name, domain, country, city) in enumerate(customers):
         first, last = CONTACTS[i % len(CONTACTS)]
         customer = customer_import(
@@ -355,5 +396,6 @@ def _seed_customers(
         if trials and i % 4 == 0:
             lines.append(LineItem(offer_id=trials[i % len(trials)].id, quantity=10))
         order = order_create(actor=actor, customer_id=customer.id, lines=lines)
-        if i < 3:
-            _seed_users(actor, customer, order.subscriptions.order_by("created_at").first())
+        if i < 4:
+            users.append(_seed_users(actor, customer, order.subscriptions.order_by("created_at").first()))
+    return users

@@ -258,7 +258,9 @@ def test_a_new_attempt_starts_from_nothing_and_an_older_one_is_stale(peer):
 
 def test_a_taken_user_name_or_domain_refuses_the_batch_and_writes_nothing(peer, make_tenant, make_user):
     elsewhere = make_tenant("customer", "schon-da.example")
-    User.objects.create(tenant=elsewhere, upn="ada@arriving.example", display_name="Other Ada", created_at=clock.now())
+    User.objects.create(
+        tenant=elsewhere, upn="ada@arriving.example", display_name="Other Ada", created_at=clock.now()
+    )
     assert_error(
         peer.post_json(f"/v1/migrationimports/{CID}/batches", batch()), 409, errors.IMPORT_UPN_TAKEN.code
     )

@@ -295,7 +295,7 @@ class Progress:
 
 
 def progress(principal: Principal, partner_id: uuid.UUID) -> Progress:
-    qs = migrations(principal, partner_id)
+    qs = migrations(principal, partner_id).order_by()  # no ordering: it would split the groups
     by_state = dict(qs.values("state").annotate(n=Count("id")).values_list("state", "n"))
     total = sum(by_state.values())
     done = by_state.get(State.CUT_OVER, 0)

@@ -56,6 +56,31 @@ def access_requests(principal: Principal) -> QuerySet[AccessRequest]:
     return qs.prefetch_related("decisions__approver")
 
 
+# What a migration records of customer data leaving the boundary (docs/migration.md).
+BOUNDARY_ACTIONS = (
+    "migration.consent",
+    "migration.consent_withdraw",
+    "migration.export",
+    "migration.cutover",
+    "migration.rollback",
+    "migration.purge",
+)
+
+
+def boundary_records(principal: Principal, limit: int = 200) -> list[AuditRecord]:
+    """Consents, withdrawals and every export of customer data to another instance, newest first:
+    the trustee watches them; a customer's admin sees its own."""
+    return list(
+        scoped(
+            AuditRecord.objects.all(),
+            principal,
+            Action.AUDIT_VIEW if principal.is_trustee else Action.OWN_TENANT_ADMIN,
+        )
+        .filter(action__in=BOUNDARY_ACTIONS)
+        .order_by("-seq")[:limit]
+    )
+
+
 def access_request_get(principal: Principal, request_id: uuid.UUID) -> AccessRequest:
     req = access_requests(principal).filter(id=request_id).first()
     if req is None:

@@ -91,6 +91,8 @@ def requests(request: HttpRequest) -> HttpResponse:
     }
     ctx = {**_base(principal), **groups, "policy": instance().trustee, "is_operator": principal.is_operator}
     ctx["is_trustee"] = principal.is_trustee
+    if principal.is_trustee or principal.is_customer_admin:
+        ctx["boundary"] = selectors.boundary_records(principal)
     return render(request, "trustee/requests.html", ctx)
 
 
