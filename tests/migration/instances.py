@@ -99,8 +99,6 @@ class Process:
 @contextmanager
 def pair(config: Path, port: int) -> Iterator[tuple[Process, Process, str]]:
     """``hanse serve`` and ``hanse worker`` of one instance; yields both and the base URL."""
-    from tests.test_postgres_process import wait_ready
-
     web = Process(
         "serve",
         "--config",
@@ -126,9 +124,22 @@ def pair(config: Path, port: int) -> Iterator[tuple[Process, Process, str]]:
         web.stop()
 
 
-def wait_web(base: str, proc: Process) -> None:
-    from tests.test_postgres_process import wait_ready
+def wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
+    import httpx
 
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "server exited"
+        try:
+            if httpx.get(f"{base}/v1/openapi.json", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("server did not start")
+
+
+def wait_web(base: str, proc: Process) -> None:
     assert proc.proc is not None
     wait_ready(base, proc.proc)
 
@@ -185,10 +196,10 @@ def step_link(upn: str, payload: str) -> dict[str, Any]:
     return {"link": str(link.id)}
 
 
-def step_seed(partner_domain: str, count: str, users: str) -> dict[str, Any]:
+def step_seed(partner_domain: str, count: str, users: str, subscriptions: str = "2") -> dict[str, Any]:
     """At de: ``count`` more customers of the partner, each with ``users`` users (one password,
-    hashed once), two subscriptions and a licence per user, one user with TOTP, all consented
-    (partner-attested)."""
+    hashed once), two subscriptions (or three) and a licence per user, one user with TOTP, all
+    consented (partner-attested)."""
     from datetime import timedelta
 
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -234,6 +245,7 @@ def step_seed(partner_domain: str, count: str, users: str) -> dict[str, Any]:
             lines=[
                 LineItem(offer_id="ENTERPRISE-E3_DE", quantity=int(users) + 2),
                 LineItem(offer_id="MAIL-PLAN-1_DE", quantity=3),
+                *([LineItem(offer_id="BACKUP-1TB_DE", quantity=1)] if subscriptions == "3" else []),
             ],
         )
         e3 = order.subscriptions.get(offer_id="ENTERPRISE-E3_DE")

@@ -51,8 +51,11 @@ def _instances(data: Path, *, customers: int, users: int, batch_size: int) -> It
     port = free_port()
     seeded = hanse("demo", "--data-dir", str(data), "--seed-only", "--port-base", str(port))
     assert seeded.returncode == 0, seeded.stderr
-    with (data / "de.toml").open("a") as f:
-        f.write(f'\n[migration]\nconsent = "partner-attested"\nbatch_size = {batch_size}\n')
+    de = data / "de.toml"  # the demo's: the partner records its customers' written consent
+    de.write_text(
+        de.read_text().replace("retention_days = 30\n", f"retention_days = 30\nbatch_size = {batch_size}\n")
+    )
+    assert f"batch_size = {batch_size}" in de.read_text() and 'consent = "partner-attested"' in de.read_text()
     made = run_step("seed", data / "de.toml", PARTNER, str(customers), str(users))["customers"]
     token = run_step("peer-token", data / "eu.toml", "admin@contoso-eu.example", "hanse-de")
     run_step("link", data / "de.toml", f"admin@{PARTNER}", json.dumps(token))

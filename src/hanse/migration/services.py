@@ -149,16 +149,33 @@ def consent_withdraw(*, actor: Principal, customer_id: uuid.UUID | None = None) 
 # --- running -------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def migration_run(
     *, actor: Principal, partner_id: uuid.UUID | None = None, customer_ids: list[uuid.UUID] | None = None
 ) -> list[CustomerMigration]:
     """Start moving every movable customer of the partner (or those named): each gets its
-    migration, planned, and the job that moves it. A customer with a blocker stays."""
+    migration, planned, and the job that moves it. A customer with a blocker stays, and so does
+    one the target says it cannot take (asked first, over HTTP, outside the transaction; a target
+    that does not answer then leaves its checks to the move itself)."""
     require(actor, MANAGE)
-    plan = migration_plan(principal=actor, partner_id=partner_id)
+    checked = migration_plan(principal=actor, partner_id=partner_id, check_target=True)
+    refused = {cp.customer.id for cp in checked.customers if not cp.movable}
+    return _start(actor, partner_id, refused, customer_ids)
+
+
+@transaction.atomic
+def _start(
+    actor: Principal,
+    partner_id: uuid.UUID | None,
+    refused: set[uuid.UUID],
+    customer_ids: list[uuid.UUID] | None,
+) -> list[CustomerMigration]:
+    plan = migration_plan(principal=actor, partner_id=partner_id)  # again, under the transaction
     wanted = set(customer_ids) if customer_ids is not None else None
-    chosen = [cp for cp in plan.movable if wanted is None or cp.customer.id in wanted]
+    chosen = [
+        cp
+        for cp in plan.movable
+        if (wanted is None or cp.customer.id in wanted) and cp.customer.id not in refused
+    ]
     if not chosen:
         raise Conflict(errors.NOTHING_TO_MOVE)
     peer_url = next((p.url for p in instance().peers if p.id == plan.link.peer), "")

@@ -1,0 +1,127 @@
+"""Migration throughput against a raw copy of the same rows, measured in the same run.
+
+Run: .venv/bin/python bench/bench_migration.py [--customers 200] [--users 10]
+
+Two real instances (the demo's de and eu, each ``hanse serve`` on its own SQLite database, de with
+its ``hanse worker``) and de's partner linked to eu. ``--customers`` customers of 10 users, 3
+subscriptions and a licence per user are moved with ``hanse migration run``: the figure is the wall
+time from the run's start until every one is cut over (planned, frozen, pushed, verified on both
+sides and cut over), in customers per second, started by ``POST /v1/migrations`` as a partner's
+script would. The baseline copies the same rows (tenant, customer,
+users, roles, TOTP devices, orders, subscriptions, line items, licences, audit history) from de's
+database into a copy of eu's with plain SQL, one transaction per customer. Prints both and the ratio
+migration time / raw copy time (the target is at most 10).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.migration.instances import pair, run_step  # noqa: E402
+from tests.test_process import free_port  # noqa: E402
+
+# (table, how its rows are chosen for a set of tenant ids), parents before children.
+TABLES = [
+    ("directory_tenant", "id IN ({t})"),
+    ("customers_customer", "tenant_id IN ({t})"),
+    ("directory_user", "tenant_id IN ({t})"),
+    ("access_roleassignment", "user_id IN (SELECT id FROM directory_user WHERE tenant_id IN ({t}))"),
+    ("otp_totp_totpdevice", "user_id IN (SELECT id FROM directory_user WHERE tenant_id IN ({t}))"),
+    ("commerce_order", "customer_id IN ({t})"),
+    ("commerce_subscription", "customer_id IN ({t})"),
+    ("commerce_orderlineitem", "order_id IN (SELECT id FROM commerce_order WHERE customer_id IN ({t}))"),
+    ("licensing_licenceassignment", "customer_id IN ({t})"),
+    ("audit_auditrecord", "tenant_id IN ({t})"),
+]
+
+
+def hanse(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "hanse", *args], capture_output=True, text=True, check=False)
+
+
+def raw_copy(source: Path, target: Path, tenants: list[str]) -> float:
+    """Seconds to copy every row of the tenants, one transaction per customer."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    # The audit table's seq is unique per instance: the copy keeps the source's history apart, as
+    # the migration does (ImportedAuditRecord), so it goes to a table of its own here.
+    dst.execute("CREATE TABLE copied_audit AS SELECT * FROM audit_auditrecord WHERE 0")
+    started = time.perf_counter()
+    for tenant in tenants:
+        t = "'" + tenant.replace("-", "") + "'"
+        with dst:
+            for table, where in TABLES:
+                rows = src.execute(f"SELECT * FROM {table} WHERE {where.format(t=t)}").fetchall()
+                if not rows:
+                    continue
+                into = "copied_audit" if table == "audit_auditrecord" else table
+                marks = ",".join("?" * len(rows[0]))
+                dst.executemany(f"INSERT INTO {into} VALUES ({marks})", rows)
+    elapsed = time.perf_counter() - started
+    src.close()
+    dst.close()
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=200)
+    parser.add_argument("--users", type=int, default=10)
+    parser.add_argument("--keep", action="store_true", help="keep the instances' directory")
+    args = parser.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="hanse-bench-migration-"))
+    port = free_port()
+    seeded = hanse("demo", "--data-dir", str(data), "--seed-only", "--port-base", str(port))
+    assert seeded.returncode == 0, seeded.stderr
+    print(f"seeding {args.customers} customers of {args.users} users…", flush=True)
+    made = run_step("seed", data / "de.toml", "contoso-de.example", str(args.customers), str(args.users), "3")
+    token = run_step("peer-token", data / "eu.toml", "admin@contoso-eu.example", "hanse-de")
+    run_step("link", data / "de.toml", "admin@contoso-de.example", json.dumps(token))
+    shutil.copy(data / "eu.sqlite3", data / "baseline.sqlite3")
+
+    raw = raw_copy(data / "de.sqlite3", data / "baseline.sqlite3", made["customers"])
+    with ExitStack() as stack:
+        stack.enter_context(pair(data / "de.toml", port))
+        stack.enter_context(pair(data / "eu.toml", port + 1))
+        token = hanse(
+            "token", "issue", "--config", str(data / "de.toml"), "--user", "admin@contoso-de.example"
+        )
+        auth = {"Authorization": f"Bearer {token.stdout.strip()}"}
+        base = f"http://127.0.0.1:{port}/v1/migrations"
+        started = time.perf_counter()
+        r = httpx.post(base, headers=auth, json={"customerIds": made["customers"]}, timeout=120)
+        assert r.status_code == 202 and r.json()["totalCount"] == args.customers, r.text
+        while True:
+            items = httpx.get(base, headers=auth, timeout=60).json()["items"]
+            if all(m["state"] in ("cut_over", "failed", "rolled_back") for m in items):
+                break
+            time.sleep(0.2)
+        moved = time.perf_counter() - started
+    assert {m["state"] for m in items} == {"cut_over"}, {m["state"] for m in items}
+    n = args.customers
+    print(f"customers: {n}, users each: {args.users}, subscriptions each: 3")
+    print(f"raw copy:  {raw:8.2f} s  {n / raw:8.1f} customers/s")
+    print(f"migration: {moved:8.2f} s  {n / moved:8.1f} customers/s")
+    print(f"ratio migration/raw: {moved / raw:.1f}")
+    if args.keep:
+        print(f"kept: {data}")
+    else:
+        shutil.rmtree(data, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
