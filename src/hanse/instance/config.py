@@ -389,8 +389,8 @@ def _migration_policy(m: _Reader, base: Path) -> MigrationPolicy:
     if not 0 <= retention <= 3650:
         raise m.fail("retention_days", "must be between 0 and 3650 days")
     batch = m.get("batch_size", int, 500)
-    if not 1 <= batch <= 5000:
-        raise m.fail("batch_size", "must be between 1 and 5000 objects")
+    if not 1 <= batch <= 1000:  # a batch must fit in the peer's 2 MiB request body
+        raise m.fail("batch_size", "must be between 1 and 1000 objects")
     map_file = m.get("offer_map_file", str, "")
     return MigrationPolicy(
         consent=consent,

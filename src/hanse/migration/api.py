@@ -19,6 +19,8 @@ from hanse.validators import AS_JSON_INT, NO_NUL
 router = Router(tags=["Migration"])
 imports_router = Router(tags=["Migration (peer instances)"])
 ERRORS: dict[int, Any] = {400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody}
+# A peer's arrays may hold more than the API's 2 MiB body limit lets through: refused with 413.
+PEER_ERRORS: dict[int, Any] = {**ERRORS, 413: ErrorBody}
 
 
 class MigrationOut(Schema):
@@ -186,7 +188,7 @@ class ImportStateOut(Schema):
 
 @imports_router.post(
     "/migrationimports/check",
-    response={200: dict[str, Any], **ERRORS},
+    response={200: dict[str, Any], **PEER_ERRORS},
     summary="A peer's dry run: offers not sold here, user names and domains taken here",
 )
 def check(request: HttpRequest, body: CheckIn) -> dict[str, Any]:
@@ -195,7 +197,7 @@ def check(request: HttpRequest, body: CheckIn) -> dict[str, Any]:
 
 @imports_router.post(
     "/migrationimports/{customer_id}/batches",
-    response={200: BatchOut, **ERRORS},
+    response={200: BatchOut, **PEER_ERRORS},
     summary="A peer imports one batch of a customer it moves here; sent again, nothing changes",
 )
 def post_batch(request: HttpRequest, customer_id: uuid.UUID, body: BatchIn) -> BatchOut:
@@ -208,7 +210,7 @@ def post_batch(request: HttpRequest, customer_id: uuid.UUID, body: BatchIn) -> B
 
 @imports_router.get(
     "/migrationimports/{customer_id}",
-    response={200: ImportOut, **ERRORS},
+    response={200: ImportOut, **PEER_ERRORS},
     summary="What is imported here of a customer: counts, each object's digest, the checksum",
 )
 def get_import(request: HttpRequest, customer_id: uuid.UUID) -> dict[str, Any]:
@@ -217,7 +219,7 @@ def get_import(request: HttpRequest, customer_id: uuid.UUID) -> dict[str, Any]:
 
 @imports_router.post(
     "/migrationimports/{customer_id}/cutover",
-    response={200: ImportStateOut, **ERRORS},
+    response={200: ImportStateOut, **PEER_ERRORS},
     summary="The customer is served here from now on, if its checksum still matches",
 )
 def post_cutover(request: HttpRequest, customer_id: uuid.UUID, body: CutoverIn) -> ImportStateOut:
@@ -230,7 +232,7 @@ def post_cutover(request: HttpRequest, customer_id: uuid.UUID, body: CutoverIn) 
 
 @imports_router.delete(
     "/migrationimports/{customer_id}",
-    response={200: ImportStateOut, **ERRORS},
+    response={200: ImportStateOut, **PEER_ERRORS},
     summary="A rollback: every row of the attempt is removed here",
 )
 def delete_import(

@@ -34,7 +34,7 @@ from hanse.migration import errors, peer_api
 from hanse.migration.canonical import Summary
 from hanse.migration.export import export_items
 from hanse.migration.models import ACTIVE_STATES, CustomerMigration, State
-from hanse.migration.selectors import local_blockers, migration_plan
+from hanse.migration.selectors import migration_plan
 from hanse.migration.services import enqueue, event
 
 log = logging.getLogger(__name__)
@@ -166,13 +166,8 @@ def _freeze(move: CustomerMigration) -> None:
     """Check again what may have changed since the run began, then freeze: from this commit on,
     every service refuses a change to the customer, and its history up to now moves with it."""
     plan = migration_plan(principal=WORKER, partner_id=move.partner_id, customer_id=move.customer_id)
-    cp = plan.customers[0]
-    cp.migration = None  # its own migration is no blocker
-    subs = list(move.customer.subscriptions.all())
-    blockers = local_blockers(
-        cp, consent_kind=instance().migration.consent, subs=subs, grant_until=None, peer=move.peer
-    )
-    blockers += [b for b in cp.blockers if b.spec == errors.OPERATOR_GRANT]
+    own = (errors.ALREADY_MIGRATING, errors.ALREADY_MIGRATED)  # its own move is no blocker
+    blockers = [b for b in plan.customers[0].blockers if b.spec not in own]
     if blockers:
         raise DomainError(blockers[0].spec, **blockers[0].params)
     head = AuditHead.objects.filter(id=1).values_list("seq", flat=True).first() or 0
