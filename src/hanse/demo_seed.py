@@ -27,6 +27,7 @@ from hanse.directory.models import Tenant, User
 from hanse.directory.selectors import principal_for
 from hanse.instance.current import instance
 from hanse.licensing.services import licence_update
+from hanse.links.services import link_offered
 from hanse.partners.models import PartnerAccount
 from hanse.partners.services import agreement_sign, partner_account_create
 
@@ -199,7 +200,7 @@ def seed(*, out: Path) -> None:
         add(first.tenant, "it-admin", f"IT admin ({first.company_name})", [Role.CUSTOMER_GLOBAL_ADMIN])
         if inst.trustee_required:
             _seed_access_requests(actor, first, f"operators.{inst.id}.example", f"trustee.{inst.id}.example")
-    if inst.peers and not inst.accepts_new_customers:
+    if link_offered():  # customers may move from here: some have consented
         _seed_consents(customers, first)
 
     out.write_text(json.dumps(users, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -306,14 +307,15 @@ def _seed_consents(customers: Any, own: Customer | None) -> None:
     admin center; the partner recorded the others' written consent; one has not consented."""
     from hanse.migration.services import consent_attest, consent_give
 
+    users = scoped(User.objects.all(), system_principal("demo-seed"), Action.CUSTOMER_USER_MANAGE)
     for customer in customers.order_by("created_at"):
         if customer.tenant.domain == NO_CONSENT:
             continue
         if own is not None and customer.id == own.id:
-            admin = User.objects.get(upn=f"it-admin@{customer.tenant.domain}")
+            admin = users.get(upn=f"it-admin@{customer.tenant.domain}")
             consent_give(actor=principal_for(admin))
             continue
-        partner_admin = User.objects.get(upn=f"admin@{customer.partner.tenant.domain}")
+        partner_admin = users.get(upn=f"admin@{customer.partner.tenant.domain}")
         consent_attest(
             actor=principal_for(partner_admin),
             customer_id=customer.id,
