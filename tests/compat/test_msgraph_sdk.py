@@ -61,7 +61,7 @@ def live(tmp_path_factory) -> Any:
     assert seeded.returncode == 0, seeded.stderr
     config = data / "eu.toml"
     users = [u for u in json.loads((data / "demo-users.json").read_text()) if u["instance"] == "eu"]
-    it_admin = next(u for u in users if u["kind"] == "customer")
+    it_admin = next(u for u in users if "customer_global_admin" in u["roles"])  # its tenant's admin
     with serving(config) as base:
         yield _Live(base, config, users, it_admin)
     LOOP.close()

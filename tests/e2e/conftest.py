@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import os
 import re
+import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +21,36 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 STEP = 30  # TOTP time step (django-otp's default)
+
+
+@contextmanager
+def chromium(timeout_ms: int = 15_000, *, console_clean: bool = False) -> Iterator[Page]:
+    """A page of a fresh headless Chromium, for tests that drive live ``hanse serve`` processes;
+    ``console_clean``: fail on any console error but the favicon's 404 (not for tests that visit
+    error pages on purpose)."""
+    from tests.conftest import skip_or_fail
+
+    chromium_path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium_path).exists():
+        skip_or_fail("Chromium is not installed (/usr/bin/chromium); install Debian's chromium package")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="en-US")
+        context.set_default_timeout(timeout_ms)
+        expect.set_options(timeout=timeout_ms)
+        errors: list[str] = []
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda m: errors.append(f"{m.text} {m.location.get('url', '')}") if m.type == "error" else None,
+        )
+        try:
+            yield page
+            if console_clean:
+                assert not [e for e in errors if "/favicon.ico" not in e], errors
+        finally:
+            context.close()
+            browser.close()
 
 
 @pytest.fixture(autouse=True)

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.conftest import skip_or_fail
-from tests.e2e.conftest import CHROMIUM_ARGS, code_at, current_step, secret_key, submit_code
+from tests.e2e.conftest import chromium, code_at, current_step, secret_key, submit_code
 from tests.live import serving
 from tests.test_process import free_port, hanse
 
@@ -57,19 +55,8 @@ def instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instances]:
 @pytest.fixture(scope="module")
 def browser_page(instances: Instances) -> Iterator[Page]:
     """One browser for the module: de's Global admin enrols MFA once and stays signed in there."""
-    chromium_path = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium_path).exists():
-        skip_or_fail("Chromium is not installed (/usr/bin/chromium); install Debian's chromium package")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-US")
-        context.set_default_timeout(15_000)
-        expect.set_options(timeout=15_000)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+    with chromium() as page:
+        yield page
 
 
 MFA_KEYS: dict[str, bytes] = {}

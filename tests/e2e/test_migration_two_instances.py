@@ -6,17 +6,14 @@ a moved user signing in at eu with the password it had at de, and pointed there 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.conftest import skip_or_fail
-from tests.e2e.conftest import CHROMIUM_ARGS
+from tests.e2e.conftest import chromium
 from tests.e2e.test_link_two_instances import (
     Instances,
     confirm_and_check,
@@ -45,26 +42,9 @@ def instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instances]:
 
 @pytest.fixture(scope="module")
 def page(instances: Instances) -> Iterator[Page]:
-    chromium_path = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium_path).exists():
-        skip_or_fail("Chromium is not installed (/usr/bin/chromium); install Debian's chromium package")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-US")
-        context.set_default_timeout(20_000)
-        expect.set_options(timeout=60_000)
-        errors: list[str] = []
-        pg = context.new_page()
-        pg.on(
-            "console",
-            lambda m: errors.append(f"{m.text} {m.location.get('url', '')}") if m.type == "error" else None,
-        )
-        try:
-            yield pg
-            assert not [e for e in errors if "/favicon.ico" not in e], errors
-        finally:
-            context.close()
-            browser.close()
+    with chromium(timeout_ms=20_000, console_clean=True) as pg:
+        expect.set_options(timeout=60_000)  # the board's moves take their time
+        yield pg
 
 
 def customer_user(inst: Instances, domain: str) -> dict[str, Any]:

@@ -96,10 +96,11 @@ def totp_now() -> str:
 
 
 def test_every_object_arrives_once_checksums_match_and_users_sign_in_there(live: Live) -> None:
-    run = hanse("migration", "run", "--config", str(live.de_toml), "--partner", PARTNER)
+    chosen = [arg for cid in live.customers for arg in ("--customer", cid)]  # not the demo's own
+    run = hanse("migration", "run", "--config", str(live.de_toml), "--partner", PARTNER, *chosen)
     assert run.returncode == 0, run.stderr
     assert "5 customer(s) start moving to eu" in run.stdout
-    assert states(live) == {"cut_over": 5}  # the demo's customers without consent stayed
+    assert states(live) == {"cut_over": 5}
 
     de, eu = run_step("counts", live.de_toml), run_step("counts", live.eu_toml)
     for kind, n in (("customers", 5), ("users", 15), ("subscriptions", 10), ("licences", 15), ("totp", 5)):
@@ -197,7 +198,11 @@ def _crash(inst: Live, name: str, point: str, n: int) -> None:
 def test_kill_9_of_each_process_at_each_step_loses_and_duplicates_nothing(crowd: Live) -> None:
     inst = crowd
     token = token_for(inst.de_toml, f"admin@{PARTNER}")
-    start = {"url": f"{inst.de}/v1/migrations", "headers": {"Authorization": f"Bearer {token}"}, "json": {}}
+    start = {
+        "url": f"{inst.de}/v1/migrations",
+        "headers": {"Authorization": f"Bearer {token}"},
+        "json": {"customerIds": inst.customers},  # not the demo's own customers
+    }
 
     # The source's web process dies inside the request that starts the run: nothing started.
     _restart(inst, "de_web", HANSE_CRASH_AT="source.run.started_one:3")

@@ -120,11 +120,9 @@ def run(args: argparse.Namespace) -> int:
     from hanse.migration.services import migration_run
 
     started = 0
+    chosen = [c for c in (_customer(v) for v in args.customer or []) if c is not None] or None
     for link in _links(args.partner):
-        customer = _customer(args.customer)
-        moves = migration_run(
-            actor=CLI, partner_id=link.partner_id, customer_ids=[customer] if customer else None
-        )
+        moves = migration_run(actor=CLI, partner_id=link.partner_id, customer_ids=chosen)
         started += len(moves)
         print(f"{link.partner.tenant.domain}: {len(moves)} customer(s) start moving to {link.peer}")
     if args.no_wait or not started:
@@ -264,7 +262,10 @@ def add_commands(sub: Any, command: Any, setup: Any) -> None:
     ):
         p = command(name, help_, setup(fn), parent=msub)
         p.add_argument("--partner", metavar="DOMAIN", help="one linked partner (default: all)")
-        p.add_argument("--customer", metavar="ID", help="one customer")
+        if name == "run":
+            p.add_argument("--customer", metavar="ID", action="append", help="a customer (repeat for more)")
+        else:
+            p.add_argument("--customer", metavar="ID", help="one customer")
         if name in ("plan", "status"):
             p.add_argument("--json", action="store_true", help="JSON instead of tables")
         if name == "status":
