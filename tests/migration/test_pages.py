@@ -131,3 +131,37 @@ def test_the_boards_figures_count_every_move(source: Source, make_customer: Any,
     assert (figures.objects_moved, figures.objects_verified) == (2, 2)
     page = signed_in(source.admin).get("/csp/migration/board").content.decode()
     assert "1 / 2" in page
+
+
+def test_the_moved_customers_admin_reads_its_history_at_the_target(source: Source, make_user: Any) -> None:
+    from hanse.migration.models import Import, ImportedAuditRecord
+
+    admin = customer_admin(source.customer, make_user)
+    client = signed_in(admin)
+    assert 'data-testid="nav-history"' not in client.get("/access/").content.decode()
+    imp = Import.objects.create(
+        peer="de",
+        source_customer_id=source.customer.id,
+        partner=source.partner.account,
+        customer=source.customer,
+        attempt=1,
+        source_instance="de",
+        created_at=clock.now(),
+    )
+    import uuid
+
+    ImportedAuditRecord.objects.create(
+        imported=imp,
+        customer=source.customer,
+        source_id=uuid.uuid4(),
+        seq=41,
+        at=clock.now(),
+        actor="seller@partner.example",
+        action="subscription.create",
+        record={},
+        hash="ab" * 32,
+    )
+    assert 'data-testid="nav-history"' in client.get("/access/").content.decode()
+    page = client.get("/csp/migration/history").content.decode()
+    assert 'data-action="subscription.create"' in page and "seller@partner.example" in page and ">41<" in page
+    assert signed_in(source.admin).get("/csp/migration/history").status_code == 403

@@ -87,7 +87,7 @@ def _nav(request: HttpRequest, sh: Shell, customer: Customer | None) -> list[dic
     if p.is_partner:
         nav.append({"label": _("Partner center"), "url": reverse("web:home"), "testid": "nav-partner-center"})
     if p.is_customer_admin:
-        nav += [n for n in customer_admin_shell()["ac_nav"] if n["testid"] != "nav-users"]
+        nav += [n for n in customer_admin_shell(p)["ac_nav"] if n["testid"] != "nav-users"]
     return nav
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -288,14 +288,23 @@ def _cutover(move: CustomerMigration) -> None:
     peer_api.cutover(WORKER, _link(move), move.customer_id, move.attempt, move.checksum)
     crash_point("source.cutover.acked")
     now = clock.now()
-    _step(
+    purge_after = now + timedelta(days=instance().migration.retention_days)
+    if _step(
         move,
         State.CUT_OVER,
         audit_action="migration.cutover",
         detail={"checksum": move.checksum},
         cutover_at=now,
-        purge_after=now + timedelta(days=instance().migration.retention_days),
-    )
+        purge_after=purge_after,
+    ):
+        # Lost with a crash right here, it is queued again at the next worker start (resume).
+        schedule_purge(purge_after)
+
+
+def schedule_purge(when: datetime) -> None:
+    from hanse.migration.tasks import purge_migrated
+
+    purge_migrated.using(run_after=when + timedelta(minutes=1)).enqueue()
 
 
 def _rollback(move: CustomerMigration) -> None:
@@ -314,6 +323,7 @@ def resume() -> int:
             id__in=[m.job_id for m in under_way if m.job_id], status="READY"
         ).values_list("id", flat=True)
     )
+    schedule_purge(clock.now())  # whatever became due while no worker ran
     queued = 0
     for move in under_way:
         if move.job_id and uuid.UUID(move.job_id) in waiting:

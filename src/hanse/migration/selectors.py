@@ -28,6 +28,7 @@ from hanse.migration.models import (
     ACTIVE_STATES,
     Consent,
     CustomerMigration,
+    ImportedAuditRecord,
     MigrationEvent,
     State,
 )
@@ -357,6 +358,21 @@ def consent_state(principal: Principal, customer: Customer) -> ConsentState:
     consent = scoped(Consent.objects.all(), principal, action).filter(customer=customer).first()
     move = scoped(CustomerMigration.objects.all(), principal, action).filter(customer=customer).first()
     return ConsentState(consent, move)
+
+
+def imported_history(principal: Principal, limit: int = 1000) -> list[ImportedAuditRecord]:
+    """At the target: the own tenant's history from its source instance, newest first."""
+    return list(
+        scoped(
+            ImportedAuditRecord.objects.select_related("imported"), principal, Action.OWN_TENANT_ADMIN
+        ).order_by("-seq")[:limit]
+    )
+
+
+def has_imported_history(principal: Principal) -> bool:
+    if not principal.can(Action.OWN_TENANT_ADMIN):
+        return False
+    return scoped(ImportedAuditRecord.objects.all(), principal, Action.OWN_TENANT_ADMIN).exists()
 
 
 def migrated_tenant_for_upn(upn: str) -> CustomerMigration | None:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("board", views.board, name="board"),
     path("run", views.run, name="run"),
     path("consent", views.consent, name="consent"),
+    path("history", views.history, name="history"),
     path("<uuid:customer_id>/", views.details, name="details"),
     path("<uuid:customer_id>/retry", views.retry, name="retry"),
     path("<uuid:customer_id>/rollback", views.rollback, name="rollback"),

@@ -173,6 +173,15 @@ def withdraw_attested(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespo
 
 
 @require_action(Action.OWN_TENANT_ADMIN)
+def history(request: HttpRequest) -> HttpResponse:
+    """At the target: the customer's audit history from the instance it moved from, as it was
+    written there (each record with its hash)."""
+    principal = request.principal  # type: ignore[attr-defined]
+    records = selectors.imported_history(principal)
+    return render(request, "migration/history.html", {**customer_admin_shell(principal), "records": records})
+
+
+@require_action(Action.OWN_TENANT_ADMIN)
 def consent(request: HttpRequest) -> HttpResponse:
     """The customer's Global admin decides whether its data may leave the data boundary."""
     principal = request.principal  # type: ignore[attr-defined]
@@ -191,7 +200,7 @@ def consent(request: HttpRequest) -> HttpResponse:
             messages.error(request, e.description)
         return redirect("migration:consent")
     ctx = {
-        **customer_admin_shell(),
+        **customer_admin_shell(principal),
         "customer": customer,
         "state": selectors.consent_state(principal, customer),
         "peers": instance().peers,

@@ -49,7 +49,7 @@ def _gated(view: View) -> View:
 def _base(principal: Principal) -> dict[str, Any]:
     """A customer's admin works in the admin center; operators and the trustee in the main shell."""
     if principal.is_customer_admin:
-        return customer_admin_shell()
+        return customer_admin_shell(principal)
     return {"base": "web/base.html"}
 
 

@@ -22,18 +22,29 @@ NAV: list[tuple[Any, str, Action]] = [
 ]
 
 
-def customer_admin_shell() -> dict[str, Any]:
+def customer_admin_shell(principal: Any) -> dict[str, Any]:
     """The admin center's shell for a customer's Global admin, on the pages other apps serve it
-    (its data's access requests, its move to another instance)."""
+    (its data's access requests, its move to another instance, the history it brought here)."""
     from django.urls import reverse
+
+    from hanse.links.services import link_offered
+    from hanse.migration.selectors import has_imported_history
 
     nav = [
         {"label": _("Users"), "url": reverse("admincenter:home"), "testid": "nav-users"},
         {"label": _("Access to my data"), "url": reverse("trustee:requests"), "testid": "nav-access"},
     ]
-    if instance().peers:
+    if link_offered():
         nav.append(
             {"label": _("Moving to Europe"), "url": reverse("migration:consent"), "testid": "nav-move"}
+        )
+    if has_imported_history(principal):
+        nav.append(
+            {
+                "label": _("History before the move"),
+                "url": reverse("migration:history"),
+                "testid": "nav-history",
+            }
         )
     return {"base": "admincenter/base.html", "ac_nav": nav}
 
