@@ -104,6 +104,13 @@ def _fail(move: CustomerMigration, e: DomainError) -> None:
 
 def advance(migration_id: uuid.UUID) -> str:
     """Move one customer as far as it goes now; returns the state it reached."""
+    try:
+        return _advance(migration_id)
+    finally:
+        _export.clear()
+
+
+def _advance(migration_id: uuid.UUID) -> str:
     while True:
         move = _load(migration_id)
         if move.state not in ACTIVE_STATES:
@@ -175,8 +182,17 @@ def _freeze(move: CustomerMigration) -> None:
     crash_point("source.frozen")
 
 
+# The export of the move a job is working on: the same frozen customer exports the same items, so
+# one read serves the job's steps (the job's own memory; nothing of the progress lives here).
+_export: dict[tuple[uuid.UUID, int, int], list[dict[str, Any]]] = {}
+
+
 def _items(move: CustomerMigration) -> list[dict[str, Any]]:
-    return export_items(WORKER, move.customer, audit_until=move.audit_until)
+    key = (move.id, move.attempt, move.audit_until)
+    if key not in _export:
+        _export.clear()
+        _export[key] = export_items(WORKER, move.customer, audit_until=move.audit_until)
+    return _export[key]
 
 
 def _batches(move: CustomerMigration) -> list[list[dict[str, Any]]]:
@@ -246,8 +262,9 @@ def _copy(move: CustomerMigration) -> None:
 
 
 def _verify(move: CustomerMigration) -> None:
-    """Both sides digest the same canonical form: the move is ready only if they match."""
-    mine = Summary.of(_items(move))
+    """Both sides digest the same canonical form: the move is ready only if they match. This side
+    reads the customer afresh, so that a change that slipped past the freeze is found."""
+    mine = Summary.of(export_items(WORKER, move.customer, audit_until=move.audit_until))
     theirs = peer_api.summary(WORKER, _link(move), move.customer_id)
     crash_point("source.verify.fetched")
     if theirs.get("attempt") != move.attempt or theirs.get("checksum") != mine.checksum:

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hanse import clock
@@ -115,8 +116,10 @@ def _apply_batch(actor: Principal, customer_id: uuid.UUID, body: dict[str, Any])
             imp.attempt, imp.status = attempt, Import.Status.IMPORTING
             imp.save(update_fields=["attempt", "status"])
     importer = _Importer(actor, account, customer_id, imp)
+    importer.prepare(items)
     for item in items:
         importer.apply(item, attempt=attempt, source=str(body.get("source", ""))[:100])
+    importer.finish()
     crash_point("target.batch.applied")  # its rows written, not committed
     ImportBatch.objects.create(
         id=batch_id,
@@ -142,26 +145,55 @@ def _apply_batch(actor: Principal, customer_id: uuid.UUID, body: dict[str, Any])
 
 
 class _Importer:
-    """Applies items of one customer; each finds its row by the source id, or creates it."""
+    """Applies items of one customer; each finds its row by the source id, or creates it. The
+    import's map of source ids is read once per batch, and what the batch adds to it is written
+    with it at the end (``finish``)."""
 
     def __init__(
         self, actor: Principal, account: PartnerAccount, customer_id: uuid.UUID, imp: Import | None
     ) -> None:
         self.actor, self.account, self.customer_id, self.imp = actor, account, customer_id, imp
         self._row: Customer | None = None
+        self.known: dict[tuple[str, str], str] = {}
+        self.added: list[ImportedObject] = []
+        self.offers: dict[str, Offer | None] = {}
+        self.taken: set[str] = set()
+        if imp is not None:
+            self.known = {
+                (kind, source): target
+                for kind, source, target in scoped(ImportedObject.objects.all(), actor, IMPORT)
+                .filter(imported=imp)
+                .values_list("kind", "source_id", "target_id")
+            }
+
+    def prepare(self, items: list[dict[str, Any]]) -> None:
+        """The batch's user names already taken in another tenant (ignoring case, as the unique
+        index does), in one query."""
+        upns = [str(i.get("upn", "")).strip().lower() for i in items if i.get("kind") == "user"]
+        if upns:
+            others = scoped(User.objects.all(), UNIQUE, IMPORT).exclude(tenant_id=self.customer_id)
+            self.taken = set(
+                others.annotate(key=Lower("upn")).filter(key__in=upns).values_list("key", flat=True)
+            )
 
     def target(self, kind: str, source_id: str) -> str | None:
-        return (
-            scoped(ImportedObject.objects.all(), self.actor, IMPORT)
-            .filter(imported=self.imp, kind=kind, source_id=source_id)
-            .values_list("target_id", flat=True)
-            .first()
-        )
+        return self.known.get((kind, source_id))
 
     def remember(self, kind: str, source_id: str, target_id: object) -> None:
-        ImportedObject.objects.create(
-            imported=self.imp, kind=kind, source_id=source_id, target_id=str(target_id)
+        self.known[(kind, source_id)] = str(target_id)
+        self.added.append(
+            ImportedObject(imported=self.imp, kind=kind, source_id=source_id, target_id=str(target_id))
         )
+
+    def offer(self, offer_id: str) -> Offer | None:
+        if offer_id not in self.offers:
+            self.offers[offer_id] = Offer.objects.filter(id=offer_id, is_available=True).first()
+        return self.offers[offer_id]
+
+    def finish(self) -> None:
+        for obj in self.added:
+            obj.imported = self.imp  # the first batch created the import after its first item
+        ImportedObject.objects.bulk_create(self.added)
 
     @property
     def customer(self) -> Customer:
@@ -250,12 +282,7 @@ class _Importer:
         tenant = self.customer.tenant
         upn = str(item["upn"]).strip()
         known = self.target("user", item["id"])
-        if (
-            scoped(User.objects.all(), UNIQUE, IMPORT)
-            .filter(upn__iexact=upn)
-            .exclude(tenant_id=tenant.id)
-            .exists()
-        ):
+        if upn.lower() in self.taken:
             raise Conflict(errors.IMPORT_UPN_TAKEN, upn=upn)
         if known is None:
             user = User(tenant=tenant, upn=upn, created_at=parse_when(item["createdAt"]))
@@ -272,16 +299,19 @@ class _Importer:
         user.save()
         if known is None:
             self.remember("user", item["id"], user.id)
-        scoped(RoleAssignment.objects.all(), self.actor, IMPORT).filter(user=user).delete()
-        for role in item["roles"]:
-            RoleAssignment.objects.create(user=user, role=Role(role), created_at=clock.now())
-        TOTPDevice.objects.filter(user=user).delete()
-        for device in item["totp"]:
-            TOTPDevice.objects.create(user=user, **{f: device[f] for f in TOTP_FIELDS})
+        else:  # sent again: its roles and devices as the source has them now
+            scoped(RoleAssignment.objects.all(), self.actor, IMPORT).filter(user=user).delete()
+            TOTPDevice.objects.filter(user=user).delete()
+        RoleAssignment.objects.bulk_create(
+            [RoleAssignment(user=user, role=Role(role), created_at=clock.now()) for role in item["roles"]]
+        )
+        TOTPDevice.objects.bulk_create(
+            [TOTPDevice(user=user, **{f: device[f] for f in TOTP_FIELDS}) for device in item["totp"]]
+        )
 
     def _subscription(self, item: dict[str, Any], *, attempt: int, source: str) -> None:
         customer = self.customer
-        offer = Offer.objects.filter(id=str(item["offer"]), is_available=True).first()
+        offer = self.offer(str(item["offer"]))
         if offer is None:
             raise Conflict(errors.IMPORT_OFFER_UNKNOWN, offer=str(item["offer"])[:64])
         order_id = self.target("order", item["orderId"])
@@ -327,7 +357,7 @@ class _Importer:
         user_id = self.target("user", item["user"])
         if user_id is None:
             raise ValueError("its user was not imported")
-        sku = Offer.objects.filter(id=str(item["sku"])).first()
+        sku = self.offer(str(item["sku"]))
         if sku is None:
             raise Conflict(errors.IMPORT_OFFER_UNKNOWN, offer=str(item["sku"])[:64])
         known = self.target("licence", item["id"])
