@@ -74,7 +74,8 @@ def _check_may_manage(actor: Principal, roles: set[Role]) -> None:
 def _ensure_another_global_admin(actor: Principal, user: User) -> None:
     """Lock the partner's Global admins so two concurrent demotions cannot both pass."""
     others = (
-        scoped(RoleAssignment.objects.select_for_update(), actor, Action.PARTNER_USER_MANAGE)
+        # Only the role rows: the scope's paths are outer joins, which PostgreSQL does not lock.
+        scoped(RoleAssignment.objects.select_for_update(of=("self",)), actor, Action.PARTNER_USER_MANAGE)
         .filter(
             role=Role.GLOBAL_ADMIN,
             user__tenant=user.tenant_id,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import uuid
 
+from django.db import connection
+
 from hanse.access.principal import system_principal
 from hanse.access.roles import Action
 from hanse.access.scope import scoped
@@ -20,8 +22,11 @@ _FREEZE = system_principal("migration-freeze")
 def ensure_unfrozen(*, customer_id: uuid.UUID) -> None:
     """Refuse a change to a customer that is moving or has moved. Inside the change's transaction:
     the migration's row, when there is one, is locked, so that the freeze and a change are ordered."""
+    rows = CustomerMigration.objects.all()
+    if connection.in_atomic_block:  # a refusal up front (a whole file's import) needs no lock
+        rows = rows.select_for_update(of=("self",))
     migration = (
-        scoped(CustomerMigration.objects.select_for_update(of=("self",)), _FREEZE, Action.MIGRATION_MANAGE)
+        scoped(rows, _FREEZE, Action.MIGRATION_MANAGE)
         .select_related("customer")
         .filter(customer_id=customer_id)
         .first()
