@@ -22,15 +22,10 @@ _FREEZE = system_principal("migration-freeze")
 def ensure_unfrozen(*, customer_id: uuid.UUID) -> None:
     """Refuse a change to a customer that is moving or has moved. Inside the change's transaction:
     the migration's row, when there is one, is locked, so that the freeze and a change are ordered."""
-    rows = CustomerMigration.objects.all()
+    rows = scoped(CustomerMigration.objects.all(), _FREEZE, Action.MIGRATION_MANAGE)
     if connection.in_atomic_block:  # a refusal up front (a whole file's import) needs no lock
         rows = rows.select_for_update(of=("self",))
-    migration = (
-        scoped(rows, _FREEZE, Action.MIGRATION_MANAGE)
-        .select_related("customer")
-        .filter(customer_id=customer_id)
-        .first()
-    )
+    migration = rows.select_related("customer").filter(customer_id=customer_id).first()
     if migration is None:
         return
     name = migration.customer.company_name
