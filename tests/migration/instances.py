@@ -165,7 +165,7 @@ def step_peer_token(upn: str, client_id: str) -> dict[str, Any]:
 
     from hanse import clock
     from hanse.directory.models import User
-    from hanse.directory.oidc import _tenant_claims
+    from hanse.directory.oidc import tenant_claims
 
     user = User.objects.get(upn=upn)
     app = Application.objects.get(client_id=client_id)
@@ -180,7 +180,7 @@ def step_peer_token(upn: str, client_id: str) -> dict[str, Any]:
     rt.save()
     return {
         "tokens": {"access_token": access, "refresh_token": refresh, "expires_in": 3600},
-        "claims": _tenant_claims(user),
+        "claims": tenant_claims(user),
     }
 
 

@@ -20,9 +20,9 @@ from hanse.commerce.services import LineItem, SubscriptionChange, order_create
 from hanse.customers import services as customers
 from hanse.customers.selectors import customer_get
 from hanse.directory import customer_users
-from hanse.directory.customer_users import NewPassword, NewUser
+from hanse.directory.customer_users import NewUser
 from hanse.directory.models import User
-from hanse.errors import Conflict, DomainError, InvalidInput, NotFound, NotPermitted
+from hanse.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from hanse.licensing import services as licensing
 from hanse.licensing.models import LicenceAssignment
 from hanse.migration import engine, errors, peer_api, services
@@ -447,6 +447,3 @@ def test_unlinking_is_refused_once_a_customer_started_to_move(source, make_user)
     with pytest.raises(Conflict) as e:
         tenant_link_remove(actor=source.actor)
     assert e.value.spec is link_errors.LINK_IN_USE
-
-
-__all__ = ["DomainError", "NewPassword"]

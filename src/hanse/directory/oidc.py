@@ -10,7 +10,7 @@ from typing import Any
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 
-def _tenant_claims(user: Any) -> dict[str, Any]:
+def tenant_claims(user: Any) -> dict[str, Any]:
     from hanse.directory.models import Tenant
     from hanse.directory.selectors import principal_for
     from hanse.instance.current import instance
@@ -36,7 +36,7 @@ def _claim(name: str) -> Callable[[Any], Any]:
     def value(request: Any) -> Any:
         claims = getattr(request, "hanse_claims", None)
         if claims is None:  # once per request, however many claims read it
-            claims = request.hanse_claims = _tenant_claims(request.user)
+            claims = request.hanse_claims = tenant_claims(request.user)
         return claims[name]
 
     return value
