@@ -115,6 +115,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _ensure_migrated()
     from django.core.management import call_command
 
+    from hanse.audit.tasks import start_timer
     from hanse.directory.tasks import resume_user_imports
     from hanse.migration.engine import resume as resume_migrations
 
@@ -123,6 +124,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     # under way goes on from its persisted state.
     resume_user_imports()
     resume_migrations()
+    start_timer()  # the log's timed checkpoint (docs/audit.md)
     argv = ["--no-reload", "--queue-name", "*", "--interval", str(args.interval)]
     if args.batch:
         argv.append("--batch")
@@ -255,6 +257,10 @@ def cmd_link_status(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    if args.export:
+        from hanse.audit.cli import verify_offline
+
+        return _audit_command(verify_offline)(args)
     setup_django(args.config)
     _ensure_migrated()
     from hanse.audit.verify import verify_chain
@@ -295,6 +301,21 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
 
     seed(out=Path(args.out))
     return EXIT_OK
+
+
+def _audit_command(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        from hanse.audit.cli import AuditCliError
+
+        if fn.__name__ not in ("verify_offline", "witness"):
+            setup_django(args.config)
+            _ensure_migrated()
+        try:
+            return fn(args)
+        except AuditCliError as e:
+            raise CliError(str(e)) from None
+
+    return run
 
 
 def _migration_command(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -422,12 +443,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="The audit log.", description="The audit log.")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
-    command(
+    p = command(
         "verify",
-        "Exit 0 if the audit log is intact; else exit 1 naming the first bad record.",
+        "Exit 0 if the audit log is intact; else exit 1 naming the first bad record. With --export, "
+        "check an export offline, without the database.",
         cmd_audit_verify,
         parent=audit_sub,
     )
+    p.add_argument("--export", metavar="DIR", help="an export of `hanse audit export` (no --config needed)")
+    p.add_argument(
+        "--checkpoint", metavar="FILE", action="append", help="a checkpoint held from elsewhere (repeat)"
+    )
+    from hanse.audit.cli import add_commands as add_audit_commands
+
+    add_audit_commands(audit_sub, command, _audit_command)
 
     catalog = sub.add_parser(
         "catalog", help="The instance's catalogue.", description="The instance's catalogue."

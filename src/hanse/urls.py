@@ -3,6 +3,7 @@ from oauth2_provider import views as oauth
 from oauth2_provider.urls import base_urlpatterns
 
 from hanse.api.api import api
+from hanse.audit import views as audit_views
 from hanse.partners import views as partner_views
 
 OAUTH_PATTERNS = [
@@ -19,6 +20,7 @@ OAUTH_PATTERNS = [
 
 urlpatterns = [
     path("v1/", api.urls),
+    path(".well-known/hanse/audit-keys", audit_views.audit_keys, name="audit-keys"),
     path("admin-center/", include("hanse.admincenter.urls")),
     # Only the protocol endpoints (authorize, token, revoke, introspect, and OpenID Connect's
     # discovery, keys and userinfo): applications are registered by the operator

@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import TypeAdapter, ValidationError, WithJsonSchema
 
 from hanse.api import errors as api_errors
+from hanse.api import ratelimit
 from hanse.api.filters import partner_center_filter
 from hanse.api.paging import CONTINUATION, SEEK, SIZE, collection
+from hanse.api.responses import error_response
 from hanse.api.schemas import Attributes, CollectionLinks, ErrorBody
+from hanse.audit import errors as audit_errors
 from hanse.audit.models import AuditRecord
 from hanse.audit.partner_center import operation
-from hanse.audit.selectors import audit_page
-from hanse.errors import InvalidInput
+from hanse.audit.selectors import (
+    audit_page,
+    checkpoint_of,
+    consistency_proof,
+    cosigned_note,
+    latest_checkpoint,
+    record_proof,
+)
+from hanse.audit.services import checkpoint_write, cosignature_add
+from hanse.errors import InvalidInput, NotFound
 
 router = Router(tags=["Audit records"])
 
@@ -167,3 +179,111 @@ def list_audit_records(
         extra["filter"] = filter
     items = [AuditRecordOut.of(r) for r in p.items]
     return collection(p, items, path="/v1/auditrecords", size=size, extra=extra, token=token)
+
+
+class RecordProofOut(Schema):
+    """RFC 6962 inclusion of one record in the latest signed checkpoint (docs/audit.md)."""
+
+    recordId: UUID
+    sequence: int
+    leafIndex: int  # sequence - 1
+    recordHash: str  # hex; the leaf is SHA-256(0x00 || these 32 bytes)
+    treeSize: int
+    rootHash: str  # base64, as in the checkpoint
+    inclusionProof: list[str]  # base64 hashes, leaf to root
+    checkpoint: str  # the signed note, with its cosignatures
+    attributes: Attributes
+
+
+def b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+@router.get(
+    "/auditrecords/{record_id}/proof",
+    response={200: RecordProofOut, 404: ErrorBody, 409: ErrorBody},
+    summary="Prove a record is in the signed log",
+)
+def audit_record_proof(request: HttpRequest, record_id: UUID) -> dict[str, Any]:
+    p = record_proof(principal=request.principal, record_id=record_id)  # type: ignore[attr-defined]
+    return {
+        "recordId": p.record.id,
+        "sequence": p.record.seq,
+        "leafIndex": p.leaf_index,
+        "recordHash": p.record.hash,
+        "treeSize": p.checkpoint.size,
+        "rootHash": b64(bytes.fromhex(p.checkpoint.root)),
+        "inclusionProof": [b64(h) for h in p.proof],
+        "checkpoint": cosigned_note(p.checkpoint),
+        "attributes": {"objectType": "AuditRecordProof"},
+    }
+
+
+def _text(body: str, status: int = 200) -> HttpResponse:
+    return HttpResponse(body, status=status, content_type="text/plain; charset=utf-8")
+
+
+TEXT = {"content": {"text/plain": {"schema": {"type": "string"}}}}
+# Recomputing the tree reads every record: anyone may ask, but not without bound.
+FRESH_CHECKS_PER_MINUTE = 30
+
+
+@router.get(
+    "/auditlog/checkpoint",
+    auth=None,
+    response={200: None, 404: ErrorBody},
+    openapi_extra={"responses": {"200": {"description": "The latest signed checkpoint", **TEXT}}},
+    summary="The log's latest checkpoint (C2SP signed note)",
+)
+def audit_checkpoint(request: HttpRequest) -> HttpResponse:
+    return _text(cosigned_note(latest_checkpoint()))
+
+
+@router.post(
+    "/auditlog/checkpoint",
+    auth=None,
+    response={200: None, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody},
+    openapi_extra={"responses": {"200": {"description": "A checkpoint of the log as it stands", **TEXT}}},
+    summary="Check the stored log against the latest checkpoint, and sign it as it stands",
+)
+def audit_checkpoint_fresh(request: HttpRequest) -> HttpResponse:
+    verdict = ratelimit.hit("auditlog:fresh", limit=FRESH_CHECKS_PER_MINUTE)
+    if not verdict.allowed:
+        response = error_response(
+            api_errors.RATE_LIMITED, limit=FRESH_CHECKS_PER_MINUTE, retry=verdict.retry_after
+        )
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
+    if checkpoint_write() is None:
+        raise NotFound(audit_errors.NO_CHECKPOINT)
+    return _text(cosigned_note(latest_checkpoint()))
+
+
+@router.get(
+    "/auditlog/consistency",
+    auth=None,
+    response={200: None, 400: ErrorBody, 409: ErrorBody},
+    openapi_extra={"responses": {"200": {"description": "Base64 hashes, one per line", **TEXT}}},
+    summary="RFC 6962 consistency proof between two checkpoints",
+)
+def audit_consistency(request: HttpRequest, first: int, second: int) -> HttpResponse:
+    return _text("".join(b64(h) + "\n" for h in consistency_proof(first, second)))
+
+
+@router.post(
+    "/auditlog/checkpoints/{size}/cosignatures",
+    auth=None,
+    response={201: None, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody},
+    openapi_extra={
+        "requestBody": {"required": True, **TEXT},
+        "responses": {"201": {"description": "The checkpoint with its cosignatures", **TEXT}},
+    },
+    summary="A witness's tlog-cosignature of a checkpoint",
+)
+def audit_cosign(request: HttpRequest, size: int) -> HttpResponse:
+    try:
+        lines = request.body.decode()
+    except UnicodeDecodeError:
+        raise InvalidInput(audit_errors.BAD_COSIGNATURE, size=size, reason="not UTF-8") from None
+    cosignature_add(size=size, lines=lines)
+    return _text(cosigned_note(checkpoint_of(size)), status=201)

@@ -68,3 +68,39 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.seq}"
+
+
+class Checkpoint(models.Model):
+    """A signed C2SP checkpoint of the log at ``size`` records (docs/audit.md)."""
+
+    size = models.BigIntegerField(primary_key=True)
+    root = models.CharField(max_length=64)  # hex of the RFC 6962 tree root over records 1..size
+    note = models.TextField()  # the signed note, as served
+    key_id = models.CharField(max_length=8)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.size}"
+
+
+class Cosignature(models.Model):
+    """A witness's ``tlog-cosignature`` of one checkpoint."""
+
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="cosignatures")
+    witness = models.CharField(max_length=254)
+    key_id = models.CharField(max_length=8)
+    line = models.TextField()  # the signature line
+    signed_at = models.DateTimeField()  # the cosignature's own time
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["checkpoint", "received_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["checkpoint", "key_id"], name="cosignature_one_per_witness")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.witness} cosigned {self.checkpoint_id}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -14,10 +15,12 @@ from hanse.access.scope import scoped
 from hanse.api import errors as api_errors
 from hanse.api.filters import Match
 from hanse.api.paging import Page, page
-from hanse.audit.models import AuditRecord
+from hanse.audit import errors as audit_errors
+from hanse.audit import tree
+from hanse.audit.models import AuditRecord, Checkpoint, Cosignature
 from hanse.audit.partner_center import RESOURCE_TYPES, resource_condition
 from hanse.customers.models import Customer
-from hanse.errors import InvalidInput
+from hanse.errors import Conflict, InvalidInput, NotFound
 
 
 def with_customer(qs: QuerySet[AuditRecord], principal: Principal) -> QuerySet[AuditRecord]:
@@ -68,3 +71,119 @@ def audit_page(
             raise _bad_filter(_("ResourceType must be one of %(types)s") % {"types": types})
         qs = qs.filter(condition)
     return page(qs, keys=("seq",), size=size, token=token, coerce=(int,))
+
+
+@dataclass(frozen=True)
+class RecordProof:
+    record: AuditRecord
+    checkpoint: Checkpoint
+    proof: list[bytes]
+
+    @property
+    def leaf_index(self) -> int:
+        return self.record.seq - 1
+
+
+def latest_checkpoint() -> Checkpoint:
+    checkpoint = Checkpoint.objects.order_by("-size").first()
+    if checkpoint is None:
+        raise NotFound(audit_errors.NO_CHECKPOINT)
+    return checkpoint
+
+
+def checkpoint_of(size: int) -> Checkpoint:
+    checkpoint = Checkpoint.objects.filter(size=size).first()
+    if checkpoint is None:
+        raise NotFound(audit_errors.CHECKPOINT_NOT_FOUND, size=size)
+    return checkpoint
+
+
+def cosigned_note(checkpoint: Checkpoint) -> str:
+    """The checkpoint's note with its witnesses' cosignatures as further signature lines."""
+    return checkpoint.note + "".join(c.line + "\n" for c in checkpoint.cosignatures.all())
+
+
+def record_proof(*, principal: Principal, record_id: uuid.UUID) -> RecordProof:
+    """The RFC 6962 inclusion proof of a record in the caller's scope against the latest checkpoint."""
+    rec = scoped(AuditRecord.objects.all(), principal, Action.AUDIT_VIEW).filter(id=record_id).first()
+    if rec is None:
+        raise NotFound(audit_errors.RECORD_NOT_FOUND)
+    checkpoint = latest_checkpoint()
+    if rec.seq > checkpoint.size:
+        raise Conflict(audit_errors.NOT_YET_CHECKPOINTED, seq=rec.seq, size=checkpoint.size)
+    return RecordProof(rec, checkpoint, tree.tree(checkpoint.size).inclusion(rec.seq - 1))
+
+
+def records_proofs(records: list[AuditRecord], checkpoint: Checkpoint) -> list[list[bytes]]:
+    """Inclusion proofs of several records against one checkpoint, from one read of the tree."""
+    whole = tree.tree(checkpoint.size)
+    return [whole.inclusion(r.seq - 1) for r in records]
+
+
+def consistency_proof(first: int, second: int) -> list[bytes]:
+    """The RFC 6962 consistency proof from the tree of ``first`` records to the signed checkpoint of
+    ``second``, from the stored records: if the database was rewritten below ``first``, the proof
+    fails against the root the caller holds for ``first``."""
+    if not 0 < first <= second or not Checkpoint.objects.filter(size=second).exists():
+        raise InvalidInput(audit_errors.BAD_SIZES, first=first, second=second)
+    try:
+        return tree.tree(second).consistency(first, second)
+    except tree.Gap as gap:
+        raise Conflict(
+            audit_errors.LOG_INCONSISTENT, size=second, reason=f"record #{gap.seq} is missing"
+        ) from None
+
+
+@dataclass(frozen=True)
+class LogStatus:
+    """What the trustee's portal shows of the log (docs/audit.md §7)."""
+
+    records: int
+    checkpoint: Checkpoint | None
+    intact: bool  # the stored records have the latest checkpoint's root, and its signature holds
+    problem: str
+    cosignatures: list[Cosignature]
+    last_witnessed: datetime | None
+
+    @property
+    def unsigned(self) -> int:
+        return self.records - (self.checkpoint.size if self.checkpoint else 0)
+
+
+def log_status() -> LogStatus:
+    """Recomputes the tree up to the latest checkpoint: one read of every record's hash."""
+    from hanse.audit import keys, merkle, notes
+    from hanse.audit.models import AuditHead
+
+    records = AuditHead.objects.filter(id=1).values_list("seq", flat=True).first() or 0
+    checkpoint = Checkpoint.objects.order_by("-size").first()
+    witnessed = Cosignature.objects.order_by("-received_at").first()
+    intact, problem = True, ""
+    cosignatures: list[Cosignature] = []
+    if checkpoint is not None:
+        cosignatures = list(checkpoint.cosignatures.all())
+        try:
+            notes.open_note(checkpoint.note, keys.verifiers())
+            if merkle.root(tree.leaves(checkpoint.size)).hex() != checkpoint.root:
+                intact, problem = False, "root"
+        except notes.NoteError:
+            intact, problem = False, "signature"
+        except tree.Gap:
+            intact, problem = False, "missing"
+    return LogStatus(
+        records=records,
+        checkpoint=checkpoint,
+        intact=intact,
+        problem=problem,
+        cosignatures=cosignatures,
+        last_witnessed=witnessed.received_at if witnessed else None,
+    )
+
+
+def tenant_records(principal: Principal) -> list[AuditRecord]:
+    """A customer's admin's own tenant's records, oldest first."""
+    return list(
+        scoped(AuditRecord.objects.all(), principal, Action.OWN_TENANT_ADMIN)
+        .filter(tenant_id=principal.tenant_id)
+        .order_by("seq")
+    )

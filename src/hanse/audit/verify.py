@@ -20,6 +20,16 @@ class VerifyResult:
     reason: str = ""
 
 
+def record_fault(rec: AuditRecord, prev_hash: str) -> str | None:
+    """Why ``rec`` does not follow a record whose hash is ``prev_hash``; None if it does."""
+    if rec.prev_hash != prev_hash:
+        return "does not follow the previous record"
+    fields = {f: getattr(rec, f) for f in HASHED_FIELDS + OPTIONAL_FIELDS}
+    if record_hash(fields, rec.prev_hash) != rec.hash:
+        return "content does not match its hash"
+    return None
+
+
 def verify_chain(batch: int = 2000) -> VerifyResult:
     prev_hash = GENESIS
     expected_seq = 1
@@ -32,16 +42,12 @@ def verify_chain(batch: int = 2000) -> VerifyResult:
         if not rows:
             break
         for rec in rows:
-            fields = {f: getattr(rec, f) for f in HASHED_FIELDS + OPTIONAL_FIELDS}
             if rec.seq != expected_seq:
                 reason = "missing record(s) before it" if rec.seq > expected_seq else "out of sequence"
                 return VerifyResult(False, checked, rec.seq, str(rec.id), reason)
-            if rec.prev_hash != prev_hash:
-                return VerifyResult(
-                    False, checked, rec.seq, str(rec.id), "does not follow the previous record"
-                )
-            if record_hash(fields, rec.prev_hash) != rec.hash:
-                return VerifyResult(False, checked, rec.seq, str(rec.id), "content does not match its hash")
+            fault = record_fault(rec, prev_hash)
+            if fault is not None:
+                return VerifyResult(False, checked, rec.seq, str(rec.id), fault)
             prev_hash = rec.hash
             expected_seq += 1
             checked += 1

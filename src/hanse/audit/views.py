@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, time
 from urllib.parse import urlencode
 
@@ -8,10 +9,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from hanse.access.guards import require_action
 from hanse.access.roles import Action
-from hanse.audit.selectors import audit_page
+from hanse.audit import keys
+from hanse.audit.export import export_tenant
+from hanse.audit.selectors import audit_page, tenant_records
+from hanse.audit.services import checkpoint_write
+from hanse.errors import Conflict
 
 
 class AuditFilterForm(forms.Form):
@@ -25,6 +31,32 @@ def _day(value: object, *, end: bool = False) -> datetime | None:
         return None
     moment = datetime.combine(value, time.max if end else time.min)  # type: ignore[arg-type]
     return timezone.make_aware(moment, timezone.get_current_timezone())
+
+
+def audit_keys(request: HttpRequest) -> HttpResponse:
+    """The log's verifier keys, current first, in the C2SP form ``name+keyid+base64``, one per
+    line; then the witnesses' this instance accepts, after a line ``# witnesses``."""
+    lines = [v.vkey for v in keys.verifiers()]
+    witnesses = keys.witnesses()
+    if witnesses:
+        lines += ["# witnesses", *(w.vkey for w in witnesses)]
+    response = HttpResponse("".join(line + "\n" for line in lines), content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "max-age=300"
+    return response
+
+
+@require_POST
+@require_action(Action.OWN_TENANT_ADMIN)
+def my_records(request: HttpRequest) -> HttpResponse:
+    """A customer's admin downloads its tenant's records with their proofs (docs/audit.md §6)."""
+    principal = request.principal  # type: ignore[attr-defined]
+    with contextlib.suppress(Conflict):  # a damaged log: the records go out as they are
+        checkpoint_write()  # so that the newest records are proved too
+    export = export_tenant(tenant_records(principal), principal.tenant_id)
+    response = HttpResponse(export.zip(), content_type="application/zip")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="audit-{principal.tenant_id}-{stamp}.zip"'
+    return response
 
 
 @require_action(Action.AUDIT_VIEW)

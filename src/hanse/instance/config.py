@@ -70,6 +70,19 @@ class MigrationPolicy:
     batch_size: int = 500
 
 
+@dataclass(frozen=True)
+class AuditPolicy:
+    """The verifiable log (docs/audit.md): the log's origin line and key, how often a checkpoint is
+    signed, and the witnesses whose cosignatures the instance accepts (their verifier keys)."""
+
+    origin: str = ""
+    key_file: Path | None = None  # the Ed25519 key's PEM; else generated into data_dir
+    retired_keys: tuple[str, ...] = ()  # verifier keys of keys rotated out, still trusted
+    checkpoint_every: int = 1000
+    checkpoint_minutes: int = 60
+    witnesses: tuple[str, ...] = ()
+
+
 APPROVALS = ("trustee", "customer", "trustee+customer")
 REASONS = (
     "customer_support",
@@ -123,6 +136,7 @@ class InstanceConfig:
     trustee: TrusteePolicy = field(default_factory=TrusteePolicy)
     oidc_key_file: Path | None = None  # the RS256 key's PEM; else generated into data_dir
     migration: MigrationPolicy = field(default_factory=lambda: MigrationPolicy())
+    audit: AuditPolicy = field(default_factory=lambda: AuditPolicy())
 
     @property
     def is_sovereign(self) -> bool:
@@ -222,6 +236,7 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
             "trustee",
             "oidc",
             "migration",
+            "audit",
         }
     )
 
@@ -351,6 +366,7 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
     key_file = oidc.get("private_key_file", str, "")
     trustee = _trustee_policy(_Reader(source, top.get("trustee", dict, {}), "trustee"), trustee_required)
     migration = _migration_policy(_Reader(source, top.get("migration", dict, {}), "migration"), base)
+    audit = _audit_policy(_Reader(source, top.get("audit", dict, {}), "audit"), base, iid)
 
     return InstanceConfig(
         id=iid,
@@ -377,6 +393,42 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
         trustee=trustee,
         oidc_key_file=(base / key_file).resolve() if key_file else None,
         migration=migration,
+        audit=audit,
+    )
+
+
+def _audit_policy(a: _Reader, base: Path, iid: str) -> AuditPolicy:
+    from hanse.audit.notes import COSIGNATURE_V1, ED25519, NoteError, parse_vkey, valid_name
+
+    a.unknown({"origin", "key_file", "retired_keys", "checkpoint_every", "checkpoint_minutes", "witnesses"})
+    origin = a.get("origin", str, f"hanse/{iid}/audit")
+    if not valid_name(origin):
+        raise a.fail("origin", "must be a name without spaces or '+', such as hanse.example/de/audit")
+    every = a.get("checkpoint_every", int, 1000)
+    if not 1 <= every <= 1_000_000:
+        raise a.fail("checkpoint_every", "must be between 1 and 1000000 records")
+    minutes = a.get("checkpoint_minutes", int, 60)
+    if not 1 <= minutes <= 1440:
+        raise a.fail("checkpoint_minutes", "must be between 1 and 1440 minutes")
+    keys: dict[str, tuple[str, ...]] = {}
+    for name, kind in (("retired_keys", ED25519), ("witnesses", COSIGNATURE_V1)):
+        values = a.get(name, list, [])
+        for value in values:
+            try:
+                verifier = parse_vkey(str(value))
+            except NoteError as e:
+                raise a.fail(name, str(e)) from None
+            if verifier.kind != kind:
+                raise a.fail(name, f"{verifier.name}: must be a key of type 0x{kind:02x}")
+        keys[name] = tuple(str(v).strip() for v in values)
+    key_file = a.get("key_file", str, "")
+    return AuditPolicy(
+        origin=origin,
+        key_file=(base / key_file).resolve() if key_file else None,
+        retired_keys=keys["retired_keys"],
+        checkpoint_every=every,
+        checkpoint_minutes=minutes,
+        witnesses=keys["witnesses"],
     )
 
 

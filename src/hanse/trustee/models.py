@@ -75,6 +75,8 @@ class AccessRequest(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     review_note = models.TextField(max_length=2000, blank=True)
+    # A revocation, signed under the log's key (docs/audit.md §8).
+    end_signature = models.TextField(blank=True)
 
     # The requests about a customer are that customer's data; the customer's admin sees them.
     hanse_scope = Scope(partner="customer__partner_id", tenant="customer__tenant_id", data=None)
@@ -117,6 +119,7 @@ class Decision(models.Model):
     approved = models.BooleanField()
     note = models.TextField(max_length=2000, blank=True)
     at = models.DateTimeField()
+    signature = models.TextField(blank=True)  # the decision as a signed note (docs/audit.md §8)
 
     hanse_scope = Scope(
         partner="request__customer__partner_id", tenant="request__customer__tenant_id", data=None

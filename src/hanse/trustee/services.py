@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +19,7 @@ from hanse.access.principal import DataKind, Principal, system_principal
 from hanse.access.roles import Action
 from hanse.access.scope import require, scoped
 from hanse.audit import services as audit
+from hanse.audit.signing import sign_decision
 from hanse.customers.models import Customer
 from hanse.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from hanse.instance.current import instance
@@ -194,6 +195,7 @@ def access_request_decide(
         approved=approve,
         note=note.strip()[:2000],
         at=now,
+        signature=_signed(req, actor, "approve" if approve else "deny", party, now),
     )
     before = snapshot(req)
     if not approve:
@@ -226,7 +228,12 @@ def _end(actor: Principal, request_id: uuid.UUID, *, to: State, note: str) -> Ac
         raise NotPermitted(errors.NOT_AN_APPROVER, policy=instance().trustee.approval)
     before = snapshot(req)
     req.state, req.ended_at, req.ended_by_id, req.end_reason = to, now, actor.user_id, note.strip()[:2000]
-    req.save(update_fields=["state", "ended_at", "ended_by", "end_reason"])
+    fields = ["state", "ended_at", "ended_by", "end_reason"]
+    if to == State.REVOKED:
+        party = next((p for p in instance().trustee.approvers if may_act_as(actor, p, req)), "")
+        req.end_signature = _signed(req, actor, "revoke", party, now)
+        fields.append("end_signature")
+    req.save(update_fields=fields)
     _audit(actor, f"access.{'revoke' if to == State.REVOKED else 'complete'}", req, before=before)
     notify.announce(req, "revoke" if to == State.REVOKED else "complete")
     return req
@@ -282,6 +289,22 @@ def access_request_act(
     if verb == "review":
         return break_glass_review(actor=actor, request_id=request_id, note=note)
     raise ValueError(f"no such act: {verb}")
+
+
+def _signed(req: AccessRequest, actor: Principal, decision: str, party: str, at: datetime) -> str:
+    return sign_decision(
+        request_id=req.id,
+        tenant_id=req.customer.tenant_id,
+        kinds=req.kinds,
+        write=req.write,
+        hours=req.hours,
+        reason=req.reason,
+        decision=decision,
+        party=party,
+        approver_upn=actor.upn,
+        approver_id=actor.user_id,
+        at=at,
+    )
 
 
 def _audit(

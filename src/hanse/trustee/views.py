@@ -20,6 +20,9 @@ from hanse import clock
 from hanse.access.guards import require_action
 from hanse.access.principal import Principal
 from hanse.access.roles import Action
+from hanse.audit import keys as audit_keys
+from hanse.audit.selectors import log_status
+from hanse.audit.signing import decision_verifies
 from hanse.errors import DomainError
 from hanse.instance.current import instance
 from hanse.trustee import selectors, services
@@ -93,6 +96,10 @@ def requests(request: HttpRequest) -> HttpResponse:
     ctx["is_trustee"] = principal.is_trustee
     if principal.is_trustee or principal.is_customer_admin:
         ctx["boundary"] = selectors.boundary_records(principal)
+    if principal.is_trustee:
+        ctx["log"] = log_status()
+        ctx["witness_keys"] = audit_keys.witnesses()
+    ctx["is_customer"] = principal.is_customer_admin
     return render(request, "trustee/requests.html", ctx)
 
 
@@ -138,10 +145,14 @@ def request_detail(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
             (a.after or {}).get("objects") if a.action == "access.read" else [[a.target_type, a.target_id]]
         )
     approver = any(services.may_act_as(principal, p, req) for p in instance().trustee.approvers)
+    decisions = list(req.decisions.all())
+    for d in decisions:
+        d.signed = decision_verifies(d.signature)
     ctx = {
         **_base(principal),
         **row,
-        "decisions": list(req.decisions.all()),
+        "decisions": decisions,
+        "revocation_signed": decision_verifies(req.end_signature),
         "accesses": accesses,
         "note_form": NoteForm(),
         "is_operator": principal.is_operator,
