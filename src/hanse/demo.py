@@ -60,6 +60,13 @@ break_glass = true
 consent = "partner-attested"
 retention_days = 30
 
+# The data trustee's witness co-signs the checkpoints of this instance's audit log (docs/audit.md).
+# The demo runs it at start; a trustee runs it from cron:
+# `hanse audit witness --config trustee-witness.toml --instance http://127.0.0.1:{port}`.
+[audit]
+checkpoint_minutes = 10
+witnesses = ["{witness}"]
+
 [[peers]]
 id = "eu"
 name = "European Cloud"
@@ -137,6 +144,9 @@ url = "http://127.0.0.1:{peer_port}"
 """
 
 
+WITNESS_TOML = "trustee-witness.toml"
+
+
 def _hanse(*args: str) -> list[str]:
     return [sys.executable, "-m", "hanse", *args]
 
@@ -151,10 +161,22 @@ def prepare(data_dir: Path, port_base: int) -> dict[str, Path]:
     data_dir.mkdir(parents=True, exist_ok=True)
     configs = {"de": data_dir / "de.toml", "eu": data_dir / "eu.toml"}
     ports = {"de": port_base, "eu": port_base + 1}
+    witness = data_dir / WITNESS_TOML
+    if not witness.exists():
+        witness.write_text('[witness]\nname = "treuhand.example/witness"\nstate_dir = "witness-state"\n')
+    shown = subprocess.run(
+        _hanse("audit", "witness", "--config", str(witness), "--show-key"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if shown.returncode != 0:
+        raise SystemExit(f"hanse demo: the trustee's witness key: {shown.stderr.strip()}")
     for iid, template in (("de", DE_TOML), ("eu", EU_TOML)):
         if not configs[iid].exists():  # an existing file may carry the operator's own edits
             peer = "eu" if iid == "de" else "de"
-            configs[iid].write_text(template.format(port=ports[iid], peer_port=ports[peer]), encoding="utf-8")
+            text = template.format(port=ports[iid], peer_port=ports[peer], witness=shown.stdout.strip())
+            configs[iid].write_text(text, encoding="utf-8")
     users_file = data_dir / "demo-users.json"
     seeded = users_file.exists()
     users: list[dict[str, object]] = json.loads(users_file.read_text()) if seeded else []
@@ -203,6 +225,19 @@ def _print_signins(data_dir: Path, port_base: int) -> None:
     print("Press Ctrl-C to stop both instances.", flush=True)
 
 
+def _witness(data_dir: Path, port: int) -> None:
+    """The trustee's witness, once: its checkpoint then shows co-signed in the trustee's portal."""
+    cmd = _hanse(
+        "audit", "witness", "--config", str(data_dir / WITNESS_TOML), "--instance", f"http://127.0.0.1:{port}"
+    )
+    for _ in range(20):  # the server may still be starting
+        run = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if run.returncode != 2:
+            break
+        time.sleep(1)
+    print(f"\ntrustee's witness: {(run.stdout or run.stderr).strip()}", flush=True)
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -225,6 +260,7 @@ def run_demo(*, data_dir: Path, port_base: int, seed_only: bool) -> int:
             )
             procs.append(subprocess.Popen(_hanse("worker", "--config", cfg)))
         time.sleep(2)
+        _witness(data_dir, port_base)
         _print_signins(data_dir, port_base)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

@@ -5,16 +5,19 @@ a rollback removes everything; another partner's import is not found."""
 
 from __future__ import annotations
 
+import base64
 import secrets
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from oauth2_provider.models import AccessToken, Application, set_token_value
 
 from hanse import clock
 from hanse.access.roles import Role
+from hanse.audit import merkle, notes
 from hanse.commerce.models import Subscription
 from hanse.customers.models import Customer
 from hanse.directory.models import Tenant, User
@@ -23,6 +26,7 @@ from hanse.migration import errors
 from hanse.migration.canonical import Summary
 from hanse.migration.models import ImportBatch, ImportedObject
 from tests.api.test_conventions import assert_error
+from tests.audit.tamper import chain_hash as tamper_chain_hash
 from tests.conftest import ApiClient
 
 CID = str(uuid.uuid4())
@@ -110,13 +114,42 @@ def items(domain: str = "arriving.example", upn: str = "ada@arriving.example") -
             "cancelledAt": None,
         },
         {"kind": "licence", "id": "l1", "user": "u1", "sku": "ENTERPRISE-E3", "assignedAt": NOW},
+        *history(),
+    ]
+
+
+SOURCE_KEY = notes.Signer("hanse/de/audit", Ed25519PrivateKey.from_private_bytes(b"\x07" * 32))
+
+
+def history(*, tamper: bool = False) -> list[dict[str, Any]]:
+    """The source's log of 8 records, the 7th of them the customer's: that record with its proof
+    in the source's signed checkpoint, as the source exports it (docs/audit.md §9)."""
+    lines, prev = [], "0" * 64
+    for seq in range(1, 9):
+        body = {
+            "seq": seq,
+            "at": NOW,
+            "action": "customer.import" if seq == 7 else "other",
+            "actor_upn": "seed",
+        }
+        digest = tamper_chain_hash(prev, body)
+        lines.append({"seq": seq, "prev_hash": prev, "hash": digest, "body": body})
+        prev = digest
+    tree = merkle.Tree([merkle.leaf_hash(bytes.fromhex(x["hash"])) for x in lines])
+    note = notes.sign(notes.Checkpoint("hanse/de/audit", 8, tree.root()).body, SOURCE_KEY)
+    mine = lines[6]
+    record = {**mine["body"], "actor_upn": "someone else"} if tamper else mine["body"]
+    return [
         {
             "kind": "audit",
             "id": AUDIT_ID,
             "seq": 7,
-            "hash": "ab" * 32,
-            "record": {"at": NOW, "action": "customer.import", "actor_upn": "seed"},
+            "hash": mine["hash"],
+            "prev_hash": mine["prev_hash"],
+            "record": record,
+            "path": [base64.b64encode(h).decode() for h in tree.inclusion(6)],
         },
+        {"kind": "checkpoint", "id": "8", "note": note, "keys": [SOURCE_KEY.verifier.vkey]},
     ]
 
 
@@ -172,7 +205,7 @@ def test_a_peer_token_of_a_user_no_longer_global_admin_is_not_accepted(partner, 
 
 def test_a_batch_is_applied_once_however_often_it_is_sent(peer, partner):
     first = peer.post_json(f"/v1/migrationimports/{CID}/batches", batch())
-    assert first.json() == {"batch": batch()["batch"], "applied": 5, "replay": False}
+    assert first.json() == {"batch": batch()["batch"], "applied": 6, "replay": False}
     again = peer.post_json(f"/v1/migrationimports/{CID}/batches", batch())
     assert again.status_code == 200 and again.json()["replay"] is True
     customer = Customer.objects.get(id=CID)
@@ -204,7 +237,14 @@ def test_the_summary_is_the_sources_canonical_form_and_cutover_needs_it(peer):
     summary = peer.get(f"/v1/migrationimports/{CID}").json()
     expected = Summary.of(items())
     assert summary["checksum"] == expected.checksum and summary["digests"] == expected.digests
-    assert summary["counts"] == {"customer": 1, "user": 1, "subscription": 1, "licence": 1, "audit": 1}
+    assert summary["counts"] == {
+        "customer": 1,
+        "user": 1,
+        "subscription": 1,
+        "licence": 1,
+        "audit": 1,
+        "checkpoint": 1,
+    }
     assert_error(
         peer.post_json(f"/v1/migrationimports/{CID}/cutover", {"attempt": 1, "checksum": "0" * 64}),
         409,
@@ -239,7 +279,7 @@ def test_a_rollback_removes_everything_and_refuses_the_attempts_late_batches(pee
     assert_error(
         peer.post_json(f"/v1/migrationimports/{CID}/batches", batch(index=1)), 409, errors.IMPORT_STALE.code
     )
-    assert peer.post_json(f"/v1/migrationimports/{CID}/batches", batch(attempt=2)).json()["applied"] == 5
+    assert peer.post_json(f"/v1/migrationimports/{CID}/batches", batch(attempt=2)).json()["applied"] == 6
     assert User.objects.filter(tenant_id=CID).count() == 1
 
 
@@ -290,6 +330,19 @@ def test_a_taken_user_name_or_domain_refuses_the_batch_and_writes_nothing(peer, 
         "unknownOffers": ["NOPE"],
         "customers": {CID: {"domainTaken": True, "takenUsers": ["ada@arriving.example"]}},
     }
+
+
+def test_a_history_that_is_not_in_the_sources_checkpoint_refuses_the_batch_and_writes_nothing(peer):
+    from hanse.migration.models import ImportedAuditRecord
+
+    content = [*items()[:-2], *history(tamper=True)]
+    refused = peer.post_json(f"/v1/migrationimports/{CID}/batches", batch(content=content))
+    assert_error(refused, 400, errors.IMPORT_INVALID.code)
+    assert "record #7" in refused.json()["description"]
+    assert not Customer.objects.filter(id=CID).exists() and not ImportedAuditRecord.objects.exists()
+    assert peer.post_json(f"/v1/migrationimports/{CID}/batches", batch()).status_code == 200
+    kept = ImportedAuditRecord.objects.get()
+    assert kept.path and kept.imported.source_checkpoint.startswith("hanse/de/audit\n8\n")
 
 
 def test_another_partners_import_is_not_found(peer, make_partner, make_user):

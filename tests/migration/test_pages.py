@@ -133,12 +133,29 @@ def test_the_boards_figures_count_every_move(source: Source, make_customer: Any,
     assert "1 / 2" in page
 
 
-def test_the_moved_customers_admin_reads_its_history_at_the_target(source: Source, make_user: Any) -> None:
+def test_the_moved_customers_admin_reads_its_history_at_the_target(
+    source: Source, make_user: Any, tmp_path: Any
+) -> None:
+    """What the source exports of the history (records, their proofs, its checkpoint and keys),
+    kept as the target keeps it: the page says it verifies, and its download verifies offline."""
+    import io
+    import zipfile
+
+    from hanse.access.principal import system_principal
+    from hanse.audit.models import AuditHead
+    from hanse.audit.offline import verify_export
+    from hanse.migration.export import export_items
     from hanse.migration.models import Import, ImportedAuditRecord
+    from tests.audit import spec_verifier
 
     admin = customer_admin(source.customer, make_user)
     client = signed_in(admin)
     assert 'data-testid="nav-history"' not in client.get("/access/").content.decode()
+    until = AuditHead.objects.get(id=1).seq
+    exported = export_items(system_principal("test"), source.customer, audit_until=until)
+    (checkpoint,) = [i for i in exported if i["kind"] == "checkpoint"]
+    history = [i for i in exported if i["kind"] == "audit"]
+    assert history and all(i["path"] for i in history)
     imp = Import.objects.create(
         peer="de",
         source_customer_id=source.customer.id,
@@ -147,21 +164,38 @@ def test_the_moved_customers_admin_reads_its_history_at_the_target(source: Sourc
         attempt=1,
         source_instance="de",
         created_at=clock.now(),
+        source_checkpoint=checkpoint["note"],
+        source_log_keys=checkpoint["keys"],
     )
     import uuid
 
-    ImportedAuditRecord.objects.create(
-        imported=imp,
-        customer=source.customer,
-        source_id=uuid.uuid4(),
-        seq=41,
-        at=clock.now(),
-        actor="seller@partner.example",
-        action="subscription.create",
-        record={},
-        hash="ab" * 32,
-    )
+    for item in history:
+        ImportedAuditRecord.objects.create(
+            imported=imp,
+            customer=source.customer,
+            source_id=uuid.UUID(item["id"]),
+            seq=item["seq"],
+            at=clock.now(),
+            actor=item["record"]["actor_upn"],
+            action=item["record"]["action"],
+            record=item["record"],
+            hash=item["hash"],
+            prev_hash=item["prev_hash"],
+            path=item["path"],
+        )
     assert 'data-testid="nav-history"' in client.get("/access/").content.decode()
     page = client.get("/csp/migration/history").content.decode()
-    assert 'data-action="subscription.create"' in page and "seller@partner.example" in page and ">41<" in page
+    first = history[0]
+    assert f'data-action="{first["record"]["action"]}"' in page and f">{first['seq']}<" in page
+    assert 'data-testid="history-proof" data-verified="yes"' in page
+    download = client.get("/csp/migration/history.zip")
+    assert download.status_code == 200 and download["Content-Type"] == "application/zip"
+    zipfile.ZipFile(io.BytesIO(download.content)).extractall(tmp_path / "history")
+    result = verify_export(tmp_path / "history")
+    assert (result.scope, result.records, result.inclusion) == ("tenant", len(history), len(history))
+    assert spec_verifier.verify_export(tmp_path / "history")["records"] == len(history)
+    # A record changed at the target no longer verifies, and the page says so.
+    ImportedAuditRecord.objects.filter(seq=first["seq"]).update(record={**first["record"], "action": "x"})
+    page = client.get("/csp/migration/history").content.decode()
+    assert 'data-verified="no"' in page and f"record #{first['seq']}" in page
     assert signed_in(source.admin).get("/csp/migration/history").status_code == 403

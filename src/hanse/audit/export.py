@@ -89,29 +89,55 @@ def build_export(
         for a, b in itertools.pairwise(checkpoints)
         if whole is not None and scope == "log"
     ]
+    return assemble(
+        origin=cfg.audit.origin,
+        scope=scope,
+        tenant=tenant,
+        log_keys=[v.vkey for v in keys.verifiers(cfg)],
+        witness_keys=[v.vkey for v in keys.witnesses(cfg)],
+        records=[record_line(r) for r in recs],
+        checkpoints={c.size: (cosigned or {}).get(c.size, c.note) for c in checkpoints},
+        inclusion=inclusion,
+        consistency=consistency,
+        decisions=decisions,
+    )
+
+
+def assemble(
+    *,
+    origin: str,
+    scope: str,
+    tenant: str | None,
+    log_keys: Sequence[str],
+    witness_keys: Sequence[str],
+    records: Sequence[dict[str, Any]],
+    checkpoints: dict[int, str],
+    inclusion: Iterable[dict[str, Any]],
+    consistency: Iterable[dict[str, Any]] = (),
+    decisions: Iterable[dict[str, str]] = (),
+) -> Export:
+    """The files of an export in the layout of docs/audit.md §6: of this log, or of the history a
+    moved customer brought from another (its origin, keys and checkpoint)."""
+    manifest = {
+        "format": FORMAT,
+        "origin": origin,
+        "scope": scope,
+        "tenant": tenant,
+        "records": len(records),
+        "tree_size": max(checkpoints, default=0),
+        "exported_at": clock.now().isoformat(),
+    }
     files = {
-        "manifest.json": json.dumps(
-            {
-                "format": FORMAT,
-                "origin": cfg.audit.origin,
-                "scope": scope,
-                "tenant": tenant,
-                "records": len(recs),
-                "tree_size": latest.size if latest is not None else 0,
-                "exported_at": clock.now().isoformat(),
-            },
-            indent=2,
-        )
-        + "\n",
-        "keys/log.vkeys": "".join(v.vkey + "\n" for v in keys.verifiers(cfg)),
-        "keys/witnesses.vkeys": "".join(v.vkey + "\n" for v in keys.witnesses(cfg)),
-        "records.jsonl": _lines(record_line(r) for r in recs),
+        "manifest.json": json.dumps(manifest, indent=2) + "\n",
+        "keys/log.vkeys": "".join(k + "\n" for k in log_keys),
+        "keys/witnesses.vkeys": "".join(k + "\n" for k in witness_keys),
+        "records.jsonl": _lines(records),
         "proofs/inclusion.jsonl": _lines(inclusion),
         "proofs/consistency.jsonl": _lines(consistency),
         "decisions.jsonl": _lines(decisions),
     }
-    for c in checkpoints:
-        files[checkpoint_file(c.size)] = (cosigned or {}).get(c.size, c.note)
+    for size, note in checkpoints.items():
+        files[checkpoint_file(size)] = note
     return Export(files)
 
 

@@ -94,6 +94,34 @@ def open_checkpoint(
     return checkpoint
 
 
+def line_hash(line: dict[str, Any]) -> str:
+    """A record's hash from its exported body and previous hash (docs/audit.md §1)."""
+    canonical = json.dumps(line.get("body"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((str(line.get("prev_hash")) + "\n" + canonical).encode()).hexdigest()
+
+
+def check_history(note: str, log_keys: Sequence[str], records: Sequence[dict[str, Any]]) -> notes.Checkpoint:
+    """A moved customer's records against the source's checkpoint (docs/audit.md §9): the note
+    verifies under ``log_keys``, and each record (``seq``, ``prev_hash``, ``hash``, ``body``,
+    ``path``) has its hash and is in the checkpoint's tree."""
+    try:
+        verifiers = [notes.parse_vkey(k) for k in log_keys]
+        checkpoint = notes.parse_checkpoint(notes.open_note(note, verifiers)[0])
+    except notes.NoteError as e:
+        raise VerifyError(f"the source's checkpoint: {e}") from None
+    for line in records:
+        seq = line.get("seq")
+        if not isinstance(seq, int) or line_hash(line) != line.get("hash"):
+            raise VerifyError(f"record #{seq}: its content does not match its hash")
+        try:
+            leaf = merkle.leaf_hash(bytes.fromhex(str(line["hash"])))
+            path = _hashes(line.get("path") or [], f"#{seq}")
+            merkle.verify_inclusion(seq - 1, checkpoint.size, leaf, path, checkpoint.root)
+        except (ValueError, merkle.ProofError) as e:
+            raise VerifyError(f"record #{seq} is not in the source's checkpoint: {e}") from None
+    return checkpoint
+
+
 def verify_export(directory: Path, held: Sequence[str] = ()) -> Verified:
     """Check an export with nothing but its files (docs/audit.md §6); VerifyError names the first
     thing that fails. ``held``: signed checkpoints the caller holds from elsewhere."""
@@ -137,8 +165,7 @@ def verify_export(directory: Path, held: Sequence[str] = ()) -> Verified:
         seq, body = line.get("seq"), line.get("body")
         if not isinstance(seq, int) or not isinstance(body, dict) or body.get("seq") != seq:
             raise VerifyError(f"record line {result.records + 1} is malformed")
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        digest = hashlib.sha256((str(line.get("prev_hash")) + "\n" + canonical).encode()).hexdigest()
+        digest = line_hash(line)
         if digest != line.get("hash"):
             raise VerifyError(f"record #{seq}: its content does not match its hash")
         if result.scope == "log":

@@ -120,6 +120,13 @@ def records_proofs(records: list[AuditRecord], checkpoint: Checkpoint) -> list[l
     return [whole.inclusion(r.seq - 1) for r in records]
 
 
+def signed_by(checkpoint: Checkpoint) -> list[str]:
+    """The verifier keys of the log keys whose signatures on the checkpoint hold."""
+    from hanse.audit import keys, notes
+
+    return [v.vkey for v in notes.open_note(checkpoint.note, keys.verifiers())[1]]
+
+
 def consistency_proof(first: int, second: int) -> list[bytes]:
     """The RFC 6962 consistency proof from the tree of ``first`` records to the signed checkpoint of
     ``second``, from the stored records: if the database was rewritten below ``first``, the proof

@@ -138,6 +138,18 @@ def checkpoint_write() -> Checkpoint | None:
         return Checkpoint.objects.get(size=size)
 
 
+def checkpoint_covering(seq: int) -> Checkpoint:
+    """The first checkpoint that holds record ``seq``, signed now if none does yet. Always the same
+    one for the same record, so that a history exported twice is the same export."""
+    checkpoint = Checkpoint.objects.filter(size__gte=seq).order_by("size").first()
+    if checkpoint is None:
+        checkpoint_write()
+        checkpoint = Checkpoint.objects.filter(size__gte=seq).order_by("size").first()
+    if checkpoint is None:
+        raise NotFound(audit_errors.NO_CHECKPOINT)
+    return checkpoint
+
+
 @transaction.atomic
 def cosignature_add(*, size: int, lines: str) -> list[Cosignature]:
     """Keep a witness's cosignatures of checkpoint ``size``: each line must verify under a witness

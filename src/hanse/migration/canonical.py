@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 # The order of a customer's export: each kind refers only to kinds before it.
-KINDS = ("customer", "user", "subscription", "licence", "audit")
+KINDS = ("customer", "user", "subscription", "licence", "audit", "checkpoint")
 
 BILLING_FIELDS = (
     "first_name",
@@ -115,8 +115,25 @@ def licence_item(licence: Any, *, source_id: str, user_id: str, sku: str) -> dic
     }
 
 
-def audit_item(*, source_id: str, seq: int, record_hash: str, record: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": "audit", "id": source_id, "seq": seq, "hash": record_hash, "record": record}
+def audit_item(
+    *, source_id: str, seq: int, record_hash: str, record: dict[str, Any], prev_hash: str, path: list[str]
+) -> dict[str, Any]:
+    """A record of the customer's history, with what proves it in the source's log: the previous
+    record's hash and the inclusion proof against the source's checkpoint (docs/audit.md §9)."""
+    return {
+        "kind": "audit",
+        "id": source_id,
+        "seq": seq,
+        "hash": record_hash,
+        "prev_hash": prev_hash,
+        "record": record,
+        "path": path,
+    }
+
+
+def checkpoint_item(*, size: int, note: str, keys: list[str]) -> dict[str, Any]:
+    """The source's signed checkpoint that the history's proofs lead to, with its verifier keys."""
+    return {"kind": "checkpoint", "id": str(size), "note": note, "keys": keys}
 
 
 def digest(item: dict[str, Any]) -> str:

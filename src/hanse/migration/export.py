@@ -6,6 +6,7 @@ items and therefore the same batches."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -16,6 +17,8 @@ from hanse.access.roles import Action
 from hanse.access.scope import scoped
 from hanse.audit.chain import HASHED_FIELDS, OPTIONAL_FIELDS, hashed_body
 from hanse.audit.models import AuditRecord
+from hanse.audit.selectors import records_proofs, signed_by
+from hanse.audit.services import checkpoint_covering
 from hanse.commerce.models import OrderLineItem, Subscription
 from hanse.customers.models import Customer
 from hanse.directory.models import User
@@ -79,15 +82,26 @@ def export_items(reader: Principal, customer: Customer, *, audit_until: int) -> 
         .filter(customer_id=customer.id)
         .order_by("assigned_at", "id")
     ]
-    items += [
-        canonical.audit_item(
-            source_id=str(r.id),
-            seq=r.seq,
-            record_hash=r.hash,
-            record=hashed_body({k: getattr(r, k) for k in (*HASHED_FIELDS, *OPTIONAL_FIELDS)}),
-        )
-        for r in scoped(AuditRecord.objects.all(), reader, Action.AUDIT_VIEW)
+    history = list(
+        scoped(AuditRecord.objects.all(), reader, Action.AUDIT_VIEW)
         .filter(tenant_id=customer.tenant_id, seq__lte=audit_until)
         .order_by("seq")
-    ]
+    )
+    if history:
+        checkpoint = checkpoint_covering(audit_until)
+        proofs = records_proofs(history, checkpoint)
+        items += [
+            canonical.audit_item(
+                source_id=str(r.id),
+                seq=r.seq,
+                record_hash=r.hash,
+                prev_hash=r.prev_hash,
+                record=hashed_body({k: getattr(r, k) for k in (*HASHED_FIELDS, *OPTIONAL_FIELDS)}),
+                path=[base64.b64encode(h).decode() for h in proof],
+            )
+            for r, proof in zip(history, proofs, strict=True)
+        ]
+        items.append(
+            canonical.checkpoint_item(size=checkpoint.size, note=checkpoint.note, keys=signed_by(checkpoint))
+        )
     return items

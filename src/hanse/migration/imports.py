@@ -26,7 +26,9 @@ from hanse.access.models import RoleAssignment
 from hanse.access.principal import Principal, system_principal
 from hanse.access.roles import Action, Role
 from hanse.access.scope import require, scoped
+from hanse.audit import notes
 from hanse.audit import services as audit
+from hanse.audit.offline import VerifyError, check_history
 from hanse.catalog.models import Offer
 from hanse.commerce.models import Order, OrderLineItem, Subscription
 from hanse.customers.models import Customer
@@ -212,6 +214,7 @@ class _Importer:
             "subscription": self._subscription,
             "licence": self._licence,
             "audit": self._audit,
+            "checkpoint": self._checkpoint,
         }[item["kind"]]
         try:
             step(item, attempt=attempt, source=source)
@@ -385,8 +388,26 @@ class _Importer:
             action=str(record.get("action", ""))[:64],
             record=record,
             hash=str(item["hash"])[:64],
+            prev_hash=str(item["prev_hash"])[:64],
+            path=[str(h) for h in item["path"]][:64],
         )
         self.remember("audit", item["id"], row.id)
+
+    def _checkpoint(self, item: dict[str, Any], *, attempt: int, source: str) -> None:
+        """The history's proofs are checked against the source's signed checkpoint before it is
+        kept: the customer's admin can trust, and prove, what arrived (docs/audit.md §9)."""
+        note, keys = str(item["note"]), [str(k) for k in item["keys"]]
+        rows = scoped(ImportedAuditRecord.objects.all(), self.actor, IMPORT).filter(imported=self.imp)
+        lines = [
+            {"seq": r.seq, "prev_hash": r.prev_hash, "hash": r.hash, "body": r.record, "path": r.path}
+            for r in rows
+        ]
+        try:
+            check_history(note, keys, lines)
+        except VerifyError as e:
+            raise InvalidInput(errors.IMPORT_INVALID, reason=f"history: {e}") from None
+        self.imp.source_checkpoint, self.imp.source_log_keys = note, keys
+        self.imp.save(update_fields=["source_checkpoint", "source_log_keys"])
 
 
 def _clear(actor: Principal, imp: Import) -> None:
@@ -401,7 +422,9 @@ def _clear(actor: Principal, imp: Import) -> None:
         TOTPDevice.objects.filter(user__in=tenant_users).delete()
         tenant_users.delete()
         scoped(ImportedAuditRecord.objects.all(), actor, IMPORT).filter(customer_id=cid).delete()
-        scoped(Import.objects.all(), actor, IMPORT).filter(id=imp.id).update(customer=None)
+        scoped(Import.objects.all(), actor, IMPORT).filter(id=imp.id).update(
+            customer=None, source_checkpoint="", source_log_keys=[]
+        )
         scoped(Customer.objects.all(), actor, IMPORT).filter(id=cid).delete()
         Tenant.objects.filter(id=cid, state=Tenant.State.ARRIVING).delete()
         imp.customer = None
@@ -484,9 +507,22 @@ def _rebuild(actor: Principal, imp: Import) -> list[dict[str, Any]]:
         for a in scoped(LicenceAssignment.objects.all(), actor, IMPORT).filter(customer=customer)
     ]
     items += [
-        canonical.audit_item(source_id=str(r.source_id), seq=r.seq, record_hash=r.hash, record=r.record)
+        canonical.audit_item(
+            source_id=str(r.source_id),
+            seq=r.seq,
+            record_hash=r.hash,
+            record=r.record,
+            prev_hash=r.prev_hash,
+            path=r.path,
+        )
         for r in scoped(ImportedAuditRecord.objects.all(), actor, IMPORT).filter(customer=customer)
     ]
+    imp = scoped(Import.objects.all(), actor, IMPORT).filter(customer=customer).first()
+    if imp is not None and imp.source_checkpoint:
+        size = notes.parse_checkpoint(notes.split(imp.source_checkpoint)[0]).size
+        items.append(
+            canonical.checkpoint_item(size=size, note=imp.source_checkpoint, keys=imp.source_log_keys)
+        )
     return items
 
 

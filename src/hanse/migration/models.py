@@ -165,6 +165,9 @@ class Import(models.Model):
     attempt = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.IMPORTING)
     source_instance = models.CharField(max_length=100, blank=True)
+    # The source's signed checkpoint that the history's proofs lead to, and its verifier keys.
+    source_checkpoint = models.TextField(blank=True)
+    source_log_keys = models.JSONField(default=list)
     created_at = models.DateTimeField()
     cutover_at = models.DateTimeField(null=True, blank=True)
 
@@ -227,6 +230,8 @@ class ImportedAuditRecord(models.Model):
     action = models.CharField(max_length=64)
     record = models.JSONField()  # every field the source hashed, as it hashed them
     hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    path = models.JSONField(default=list)  # its inclusion proof in the source's checkpoint (base64)
 
     hanse_scope = Scope(partner="customer__partner_id", tenant="customer__tenant_id", data=DataKind.AUDIT)
 

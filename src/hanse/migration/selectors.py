@@ -14,6 +14,9 @@ from hanse import clock
 from hanse.access.principal import Principal
 from hanse.access.roles import Action
 from hanse.access.scope import scoped
+from hanse.audit import notes
+from hanse.audit.export import Export, assemble
+from hanse.audit.offline import VerifyError, check_history
 from hanse.commerce.models import Subscription
 from hanse.customers.models import Customer
 from hanse.directory.models import User
@@ -28,6 +31,7 @@ from hanse.migration.models import (
     ACTIVE_STATES,
     Consent,
     CustomerMigration,
+    Import,
     ImportedAuditRecord,
     MigrationEvent,
     State,
@@ -388,3 +392,54 @@ def migrated_tenant_for_upn(upn: str) -> CustomerMigration | None:
         .filter(Q(customer__tenant__domain__iexact=domain), state=State.CUT_OVER)
         .first()
     )
+
+
+@dataclass(frozen=True)
+class BroughtHistory:
+    """A moved customer's history as evidence: the source's checkpoint and whether it all holds."""
+
+    origin: str
+    size: int
+    verified: bool
+    problem: str
+    export: Export
+
+
+def brought_history(principal: Principal) -> BroughtHistory | None:
+    """At the target: the own tenant's history with the source's checkpoint and proofs, checked
+    again now, and as an export in the layout of docs/audit.md §6."""
+    if not principal.can(Action.OWN_TENANT_ADMIN):
+        return None
+    imp = (
+        scoped(Import.objects.all(), principal, Action.OWN_TENANT_ADMIN)
+        .filter(customer__tenant_id=principal.tenant_id)
+        .exclude(source_checkpoint="")
+        .first()
+    )
+    if imp is None:
+        return None
+    rows = scoped(ImportedAuditRecord.objects.all(), principal, Action.OWN_TENANT_ADMIN).filter(imported=imp)
+    lines = [
+        {"seq": r.seq, "prev_hash": r.prev_hash, "hash": r.hash, "body": r.record, "path": r.path}
+        for r in rows.order_by("seq")
+    ]
+    checkpoint = notes.parse_checkpoint(notes.split(imp.source_checkpoint)[0])
+    try:
+        check_history(imp.source_checkpoint, imp.source_log_keys, lines)
+        verified, problem = True, ""
+    except VerifyError as e:
+        verified, problem = False, str(e)
+    export = assemble(
+        origin=checkpoint.origin,
+        scope="tenant",
+        tenant=str(principal.tenant_id),
+        log_keys=imp.source_log_keys,
+        witness_keys=[],
+        records=[{k: v for k, v in line.items() if k != "path"} for line in lines],
+        checkpoints={checkpoint.size: imp.source_checkpoint},
+        inclusion=[
+            {"seq": x["seq"], "leaf_index": x["seq"] - 1, "tree_size": checkpoint.size, "path": x["path"]}
+            for x in lines
+        ],
+    )
+    return BroughtHistory(checkpoint.origin, checkpoint.size, verified, problem, export)

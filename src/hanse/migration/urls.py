@@ -9,6 +9,7 @@ urlpatterns = [
     path("run", views.run, name="run"),
     path("consent", views.consent, name="consent"),
     path("history", views.history, name="history"),
+    path("history.zip", views.history_download, name="history_download"),
     path("<uuid:customer_id>/", views.details, name="details"),
     path("<uuid:customer_id>/retry", views.retry, name="retry"),
     path("<uuid:customer_id>/rollback", views.rollback, name="rollback"),

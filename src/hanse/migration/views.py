@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -178,7 +178,24 @@ def history(request: HttpRequest) -> HttpResponse:
     written there (each record with its hash)."""
     principal = request.principal  # type: ignore[attr-defined]
     records = selectors.imported_history(principal)
-    return render(request, "migration/history.html", {**customer_admin_shell(principal), "records": records})
+    ctx = {
+        **customer_admin_shell(principal),
+        "records": records,
+        "brought": selectors.brought_history(principal),
+    }
+    return render(request, "migration/history.html", ctx)
+
+
+@require_action(Action.OWN_TENANT_ADMIN)
+def history_download(request: HttpRequest) -> HttpResponse:
+    """The history before the move as an export that ``hanse audit verify --export`` checks."""
+    principal = request.principal  # type: ignore[attr-defined]
+    brought = selectors.brought_history(principal)
+    if brought is None:
+        raise Http404
+    response = HttpResponse(brought.export.zip(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="history-{principal.tenant_id}.zip"'
+    return response
 
 
 @require_action(Action.OWN_TENANT_ADMIN)
