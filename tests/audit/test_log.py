@@ -210,9 +210,9 @@ def test_consistency_proofs_between_checkpoints_verify(log: Path) -> None:
     first, second = Checkpoint.objects.get(size=5), Checkpoint.objects.get(size=11)
     merkle.verify_consistency(5, 11, bytes.fromhex(first.root), bytes.fromhex(second.root), proof)
     bad = client.get("/v1/auditlog/consistency?first=11&second=5")
-    assert bad.status_code == 400 and bad.json()["code"] == 9704
+    assert bad.status_code == 404 and bad.json()["code"] == 9704
     unsigned = client.get("/v1/auditlog/consistency?first=5&second=12")
-    assert unsigned.status_code == 400 and unsigned.json()["code"] == 9704
+    assert unsigned.status_code == 404 and unsigned.json()["code"] == 9704
 
 
 def test_the_instance_refuses_to_sign_a_rewritten_log(log: Path) -> None:

@@ -4,10 +4,13 @@ the trustee revokes; the operator is refused."""
 
 from __future__ import annotations
 
+import zipfile
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from hanse.audit.offline import verify_export
 from hanse.directory.models import User
 from hanse.instance.config import TrusteePolicy
 from hanse.trustee.models import AccessRequest
@@ -17,7 +20,9 @@ from tests.trustee.conftest import World
 from tests.trustee.conftest import world as world
 
 
-def test_request_approve_read_see_revoke_refuse(page: Page, world: World, swap_instance: Any) -> None:
+def test_request_approve_read_see_revoke_refuse(
+    page: Page, world: World, swap_instance: Any, tmp_path: Path
+) -> None:
     w = world
     swap_instance(mfa_required_roles=(), trustee=TrusteePolicy(approval="trustee"))
     w.admin_a.set_password(PASSWORD)
@@ -49,6 +54,10 @@ def test_request_approve_read_see_revoke_refuse(page: Page, world: World, swap_i
     page.get_by_test_id("approve").click()
     expect(page.get_by_test_id("request-state")).to_have_text("Approved")
     expect(page.get_by_test_id("time-left")).to_contain_text("1 h 59 min")
+    # The decision is signed with the instance's key, and the page checked the signature.
+    expect(page.get_by_test_id("decision-signature")).to_have_attribute("data-signed", "yes")
+    page.goto("/access/")
+    expect(page.get_by_test_id("log-status")).to_be_visible()
     sign_out(page)
 
     sign_in(page, w.operator.upn, PASSWORD)
@@ -71,6 +80,14 @@ def test_request_approve_read_see_revoke_refuse(page: Page, world: World, swap_i
     users_a = {f"User {u}" for u in User.objects.filter(tenant=w.a.tenant).values_list("id", flat=True)}
     # Each user read is named, and nothing was read but users and the customer's row they hang from.
     assert users_a <= seen and {s.split()[0] for s in seen} == {"User", "Customer"}
+    # The customer's admin downloads its records with their proofs, and they verify offline.
+    page.goto("/access/")
+    with page.expect_download() as download:
+        page.get_by_test_id("download-records").click()
+    download.value.save_as(tmp_path / "mine.zip")
+    zipfile.ZipFile(tmp_path / "mine.zip").extractall(tmp_path / "mine")
+    verified = verify_export(tmp_path / "mine")
+    assert verified.scope == "tenant" and verified.records == verified.inclusion > 0
     sign_out(page)
 
     sign_in(page, w.officer.upn, PASSWORD)
@@ -78,6 +95,7 @@ def test_request_approve_read_see_revoke_refuse(page: Page, world: World, swap_i
     page.fill("#id_note", "The ticket is closed.")
     page.get_by_test_id("revoke").click()
     expect(page.get_by_test_id("request-state")).to_have_text("Revoked")
+    expect(page.get_by_test_id("revocation-signature")).to_have_attribute("data-signed", "yes")
     sign_out(page)
 
     sign_in(page, w.operator.upn, PASSWORD)

@@ -143,12 +143,18 @@ def _depth(value: object) -> int:
     return deepest
 
 
+# The one operation whose body is text/plain: a witness's tlog-cosignature line (docs/audit.md).
+TEXT_BODIES = re.compile(r"^/v1/auditlog/checkpoints/[^/]+/cosignatures$")
+
+
 def _check_body(request: HttpRequest) -> HttpResponse | None:
     """Every request body of this API is a JSON object; anything else is refused before routing."""
     if request.method not in ("POST", "PUT", "PATCH") or not request.body:
         return None
-    if request.content_type == "text/csv":
-        return None  # the CSV import reads it as text (and refuses a NUL itself)
+    if request.content_type == "text/csv" or (
+        request.content_type == "text/plain" and TEXT_BODIES.match(request.path)
+    ):
+        return None  # the CSV import and a witness's cosignature read it as text (and refuse a NUL)
     if request.content_type != "application/json" and not request.content_type.endswith("+json"):
         return error_response(errors.UNSUPPORTED_MEDIA)
     try:

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from pydantic import TypeAdapter, ValidationError, WithJsonSchema
 
 from hanse.api import errors as api_errors
@@ -219,11 +219,18 @@ def audit_record_proof(request: HttpRequest, record_id: UUID) -> dict[str, Any]:
     }
 
 
-def _text(body: str, status: int = 200) -> HttpResponse:
+def _plain(body: str, status: int = 200) -> HttpResponse:
     return HttpResponse(body, status=status, content_type="text/plain; charset=utf-8")
 
 
 TEXT = {"content": {"text/plain": {"schema": {"type": "string"}}}}
+MAX_SIZE = 2**62
+# A tlog-cosignature line: an em dash, the witness's name, and base64 of its key id, time and signature.
+COSIGNATURE_LINE = {
+    "type": "string",
+    "maxLength": 1000,
+    "pattern": "^\u2014 [^\\s+]+ (?:[A-Za-z0-9+/]{4}){2,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\\n?$",
+}
 # Recomputing the tree reads every record: anyone may ask, but not without bound.
 FRESH_CHECKS_PER_MINUTE = 30
 
@@ -236,7 +243,7 @@ FRESH_CHECKS_PER_MINUTE = 30
     summary="The log's latest checkpoint (C2SP signed note)",
 )
 def audit_checkpoint(request: HttpRequest) -> HttpResponse:
-    return _text(cosigned_note(latest_checkpoint()))
+    return _plain(cosigned_note(latest_checkpoint()))
 
 
 @router.post(
@@ -256,18 +263,22 @@ def audit_checkpoint_fresh(request: HttpRequest) -> HttpResponse:
         return response
     if checkpoint_write() is None:
         raise NotFound(audit_errors.NO_CHECKPOINT)
-    return _text(cosigned_note(latest_checkpoint()))
+    return _plain(cosigned_note(latest_checkpoint()))
 
 
 @router.get(
     "/auditlog/consistency",
     auth=None,
-    response={200: None, 400: ErrorBody, 409: ErrorBody},
+    response={200: None, 404: ErrorBody, 409: ErrorBody},
     openapi_extra={"responses": {"200": {"description": "Base64 hashes, one per line", **TEXT}}},
     summary="RFC 6962 consistency proof between two checkpoints",
 )
-def audit_consistency(request: HttpRequest, first: int, second: int) -> HttpResponse:
-    return _text("".join(b64(h) + "\n" for h in consistency_proof(first, second)))
+def audit_consistency(
+    request: HttpRequest,
+    first: int = Query(..., ge=1, le=MAX_SIZE),
+    second: int = Query(..., ge=1, le=MAX_SIZE),
+) -> HttpResponse:
+    return _plain("".join(b64(h) + "\n" for h in consistency_proof(first, second)))
 
 
 @router.post(
@@ -275,15 +286,15 @@ def audit_consistency(request: HttpRequest, first: int, second: int) -> HttpResp
     auth=None,
     response={201: None, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody},
     openapi_extra={
-        "requestBody": {"required": True, **TEXT},
+        "requestBody": {"required": True, "content": {"text/plain": {"schema": COSIGNATURE_LINE}}},
         "responses": {"201": {"description": "The checkpoint with its cosignatures", **TEXT}},
     },
     summary="A witness's tlog-cosignature of a checkpoint",
 )
-def audit_cosign(request: HttpRequest, size: int) -> HttpResponse:
+def audit_cosign(request: HttpRequest, size: int = Path(..., ge=1, le=MAX_SIZE)) -> HttpResponse:
     try:
         lines = request.body.decode()
     except UnicodeDecodeError:
         raise InvalidInput(audit_errors.BAD_COSIGNATURE, size=size, reason="not UTF-8") from None
     cosignature_add(size=size, lines=lines)
-    return _text(cosigned_note(checkpoint_of(size)), status=201)
+    return _plain(cosigned_note(checkpoint_of(size)), status=201)

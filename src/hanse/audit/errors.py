@@ -18,10 +18,10 @@ NOT_YET_CHECKPOINTED = ErrorSpec(
 )
 BAD_SIZES = ErrorSpec(
     9704,
-    400,
+    404,
     _(
-        "A consistency proof goes from a smaller tree to a signed checkpoint at least as large; "
-        "%(first)s to %(second)s is not."
+        "No consistency proof from %(first)s to %(second)s: a proof goes from a smaller tree to a "
+        "signed checkpoint at least as large."
     ),
 )
 LOG_INCONSISTENT = ErrorSpec(
