@@ -179,3 +179,42 @@ def test_the_witness_config_and_key(tmp_path: Path) -> None:
     config.write_text('[witness]\nname = "has space"\n')
     with pytest.raises(witness.WitnessError, match=r"witness\.name"):
         witness.load_config(config)
+
+
+def test_a_verifier_holding_a_cosigned_checkpoint_catches_a_log_signed_afresh_after_a_rewrite(
+    trustee: witness.WitnessConfig,
+) -> None:
+    from hanse.audit.offline import VerifyError
+
+    first = witness.run(trustee, URL, client=http())
+    rewrite_record(2)
+    Cosignature.objects.all().delete()
+    Checkpoint.objects.all().delete()  # covering the tracks: the instance signs the new history
+    audit.checkpoint_write()
+    export = _export(trustee.state_dir.parent, "after")
+    assert verify_export(export).records > 0  # on its own, the re-signed export holds together
+    with pytest.raises(VerifyError, match=f"root of checkpoint {first.size}$"):
+        verify_export(export, [first.note])
+
+
+def test_a_configured_key_file_signs_and_none_is_generated(
+    db: None, swap_instance: Any, tmp_path: Path
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    path = tmp_path / "log.pem"
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    cfg = swap_instance(data_dir=tmp_path / "data")
+    swap_instance(audit=dataclasses.replace(cfg.audit, key_file=path))
+    _write(1)
+    checkpoint = audit.checkpoint_write()
+    assert notes.open_note(checkpoint.note, [notes.Signer("hanse/test/audit", key).verifier])
+    assert not (tmp_path / "data" / keys.KEY_FILE).exists()
+    with pytest.raises(keys.KeyConfigError, match="retired_keys"):
+        keys.rotate()
