@@ -23,6 +23,8 @@ PHONE_PATTERN = r"^\+?[0-9][0-9 ()./-]{2,39}$"
 # and U+FEFF, so those count as white space here.
 _SOLID = r"[^\s\x00\x1c-\x1f\x85\ufeff]"
 NOT_BLANK = rf"^[^\x00]*{_SOLID}[^\x00]*$"  # one character at least that is not white space, no NUL
+# Empty (the field's default: not given), else NOT_BLANK: a schema's default must match its own pattern.
+EMPTY_OR_NOT_BLANK = rf"^$|{NOT_BLANK}"
 TWO_NOT_BLANK = rf"^[^\x00]*{_SOLID}[^\x00]*{_SOLID}[^\x00]*$"  # two such characters at least
 # A catalogue or SKU id as a client sends it: an unknown one is answered by the service.
 SkuId = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]

@@ -62,7 +62,9 @@ class HanseApi(NinjaAPI):
         components[name] = body
         for ops in schema["paths"].values():
             for op in ops.values():
-                responses = op.setdefault("responses", {})
+                # ninja keys an operation's own responses by int, OpenAPI by string: one key each,
+                # or the document holds "401" twice and parsers refuse it.
+                responses = op["responses"] = {str(k): v for k, v in op.get("responses", {}).items()}
                 for status, text in self.common_errors.items():
                     responses.setdefault(
                         status, {"description": text, "content": {"application/json": {"schema": ref}}}

@@ -21,7 +21,7 @@ from hanse.commerce.selectors import (
     subscriptions_for_customer,
 )
 from hanse.errors import InvalidInput
-from hanse.validators import AS_JSON_INT, NO_NUL, NOT_BLANK, SkuId
+from hanse.validators import AS_JSON_INT, EMPTY_OR_NOT_BLANK, NO_NUL, NOT_BLANK, SkuId
 
 router = Router(tags=["Orders and subscriptions"])
 
@@ -38,7 +38,7 @@ class LineItemIn(Body):
     subscriptionId: None = Unset
     parentSubscriptionId: None = Unset
     quantity: Quantity
-    friendlyName: str = Field("", max_length=200, pattern=NOT_BLANK)
+    friendlyName: str = Field("", max_length=200, pattern=EMPTY_OR_NOT_BLANK)
     partnerIdOnRecord: None = Unset
     links: None = Unset
 
