@@ -398,10 +398,7 @@ class _Importer:
         kept: the customer's admin can trust, and prove, what arrived (docs/audit.md §9)."""
         note, keys = str(item["note"]), [str(k) for k in item["keys"]]
         rows = scoped(ImportedAuditRecord.objects.all(), self.actor, IMPORT).filter(imported=self.imp)
-        lines = [
-            {"seq": r.seq, "prev_hash": r.prev_hash, "hash": r.hash, "body": r.record, "path": r.path}
-            for r in rows
-        ]
+        lines = [r.as_line() for r in rows]
         try:
             check_history(note, keys, lines)
         except VerifyError as e:

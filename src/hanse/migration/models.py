@@ -9,7 +9,7 @@ so that a batch sent twice is applied once.
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -243,3 +243,13 @@ class ImportedAuditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}#{self.seq}"
+
+    def as_line(self) -> dict[str, Any]:
+        """The record as an export's line, with its proof (docs/audit.md §6)."""
+        return {
+            "seq": self.seq,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+            "body": self.record,
+            "path": self.path,
+        }

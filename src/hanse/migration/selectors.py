@@ -419,10 +419,7 @@ def brought_history(principal: Principal) -> BroughtHistory | None:
     if imp is None:
         return None
     rows = scoped(ImportedAuditRecord.objects.all(), principal, Action.OWN_TENANT_ADMIN).filter(imported=imp)
-    lines = [
-        {"seq": r.seq, "prev_hash": r.prev_hash, "hash": r.hash, "body": r.record, "path": r.path}
-        for r in rows.order_by("seq")
-    ]
+    lines = [r.as_line() for r in rows.order_by("seq")]
     checkpoint = notes.parse_checkpoint(notes.split(imp.source_checkpoint)[0])
     try:
         check_history(imp.source_checkpoint, imp.source_log_keys, lines)
