@@ -291,7 +291,7 @@ def test_the_top_bar_names_the_signed_in_user_not_the_one_shown(shell, agent, ag
     user = anna(customer, agent_user)
     for page in (
         agent.get(f"{base(shell, customer)}{user.id}/"),
-        agent.post(f"{base(shell, customer)}{user.id}/reset-password"),
+        agent.post(f"{base(shell, customer)}{user.id}/reset-password", {"confirmed": "yes"}),
     ):
         who = re.search(r'data-testid="who">([^<]+)<', text(page))
         assert who and agent_user.upn in who.group(1) and user.upn not in who.group(1)
@@ -311,7 +311,11 @@ def test_an_unknown_or_nul_sku_from_the_form_changes_nothing(agent, agent_user, 
 def test_reset_password_shows_the_new_one_once(shell, agent, agent_user, customer, route):
     route("partnercenter")
     user = anna(customer, agent_user)
-    r = agent.post(f"{base(shell, customer)}{user.id}/reset-password")
+    before = user.password
+    asked = agent.post(f"{base(shell, customer)}{user.id}/reset-password")
+    assert 'data-testid="confirm"' in text(asked) and "Every session and token" in text(asked)
+    assert User.objects.get(pk=user.pk).password == before  # nothing happens before the confirmation
+    r = agent.post(f"{base(shell, customer)}{user.id}/reset-password", {"confirmed": "yes"})
     assert r.status_code == 200 and r["Cache-Control"] == "no-store"
     user.refresh_from_db()
     assert user.check_password(password_on(r)) and user.must_change_password
@@ -322,7 +326,11 @@ def test_reset_password_shows_the_new_one_once(shell, agent, agent_user, custome
 def test_delete_and_restore(shell, agent, agent_user, customer, route):
     route("partnercenter")
     user = anna(customer, agent_user)
-    r = agent.post(f"{base(shell, customer)}{user.id}/delete")
+    asked = agent.post(f"{base(shell, customer)}{user.id}/delete")
+    assert asked.status_code == 200 and "comes back without its licences" in text(asked)
+    user.refresh_from_db()
+    assert user.deleted_at is None  # nothing happens before the confirmation
+    r = agent.post(f"{base(shell, customer)}{user.id}/delete", {"confirmed": "yes"})
     assert r.status_code == 302 and r["Location"] == base(shell, customer)
     user.refresh_from_db()
     assert user.deleted_at is not None
@@ -420,7 +428,9 @@ def test_routed_to_admin_center_partner_center_points_there_and_refuses(
         agent.post(f"{base(AC, customer)}{user.id}/licences", {"sku": ["WORKPLACE-BASIC"]}).status_code == 302
     )
     assert LicenceAssignment.objects.filter(user=user).exists()
-    assert agent.post(f"{base(AC, customer)}{user.id}/reset-password").status_code == 200
+    assert (
+        agent.post(f"{base(AC, customer)}{user.id}/reset-password", {"confirmed": "yes"}).status_code == 200
+    )
     customer_user_delete(actor=principal_of(admin), customer_id=customer.id, user_id=user.id)
     assert agent.post(f"{base(PC, customer)}{user.id}/restore").status_code == 403
     assert agent.post(f"{base(AC, customer)}{user.id}/restore").status_code == 302

@@ -255,9 +255,20 @@ def test_quantity_out_of_range_is_shown_and_changes_nothing(login, sub, sub_url)
     assert (sub.quantity, sub.version) == (5, 1)
 
 
+def test_suspending_asks_first_and_says_what_happens(login, sub, sub_url):
+    client = login()
+    asked = change(client, sub_url, "status", 1, status="suspended")
+    page = text(asked)
+    assert 'data-testid="confirm"' in page and "Its 5 seats no longer count" in page
+    assert 'name="status" value="suspended"' in page and 'name="confirmed" value="yes"' in page
+    sub.refresh_from_db()
+    assert (sub.status, sub.version) == ("active", 1)
+    assert not AuditRecord.objects.filter(action="subscription.suspend").exists()
+
+
 def test_a_suspended_subscription_refuses_a_quantity_change_until_reactivated(login, sub, sub_url):
     client = login()
-    r = change(client, sub_url, "status", 1, status="suspended")
+    r = change(client, sub_url, "status", 1, status="suspended", confirmed="yes")
     assert 'data-testid="status">Suspended<' in text(r) and 'data-testid="reactivate"' in text(r)
     r = change(client, sub_url, "quantity", 2, quantity="9")
     assert (

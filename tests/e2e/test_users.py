@@ -101,6 +101,8 @@ def test_user_lifecycle_with_a_licence(
 
     # 4. Reset the password: a new one, shown once; the first no longer works.
     page.get_by_test_id("reset-password").click()
+    expect(page.get_by_test_id("confirm-consequence")).to_contain_text("Every session and token")
+    page.get_by_test_id("confirm-yes").click()
     expect(h1).to_have_text("Password reset")
     second_password = page.get_by_test_id("temp-password").inner_text()
     assert second_password != first_password
@@ -112,6 +114,8 @@ def test_user_lifecycle_with_a_licence(
     # 5. Delete: the user leaves the list and its seat is free again.
     expect(page.get_by_test_id("delete-hint")).to_contain_text(f"restored for {RESTORE_DAYS} days")
     page.get_by_test_id("delete-user").click()
+    expect(page.get_by_test_id("confirm-consequence")).to_contain_text("comes back without its licences")
+    page.get_by_test_id("confirm-yes").click()
     expect(page).to_have_url(path_is(users_path))
     expect(messages).to_have_text(f"The user {UPN} was deleted. It can be restored for {RESTORE_DAYS} days.")
     expect(page.get_by_test_id("users")).not_to_contain_text(UPN)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -381,8 +382,11 @@ def test_overview_sends_no_inline_style(partner, make_user, make_customer, offer
 # --- Operator --------------------------------------------------------------------------------
 
 
-def state_post(client: Client, account: PartnerAccount, state: str) -> Any:
-    return client.post(f"/operator/partners/{account.id}/state", {"state": state})
+REASON = "Unpaid invoices since September; see our letter of 2 November."
+
+
+def state_post(client: Client, account: PartnerAccount, state: str, **extra: str) -> Any:
+    return client.post(f"/operator/partners/{account.id}/state", {"state": state, **extra})
 
 
 def test_operator_lists_all_partners(operator, make_partner, make_user):
@@ -421,9 +425,10 @@ def test_operator_message_is_shown_on_the_list(operator, pending):
 
 def test_suspend_and_reactivate(operator, partner, make_user):
     sign(partner, make_user)
-    assert any("now suspended" in m for m in flashed(state_post(operator, partner.account, "suspended")))
+    suspended = state_post(operator, partner.account, "suspended", confirmed="yes", reason=REASON)
+    assert any("now suspended" in m for m in flashed(suspended))
     partner.account.refresh_from_db()
-    assert partner.account.state == P.SUSPENDED
+    assert partner.account.state == P.SUSPENDED and partner.account.suspension_reason == REASON
     page = operator.get("/operator/partners").content.decode()
     assert 'data-testid="reactivate"' in page
     assert any("now active" in m for m in flashed(state_post(operator, partner.account, "active")))
@@ -433,6 +438,23 @@ def test_suspend_and_reactivate(operator, partner, make_user):
         AuditRecord.objects.filter(target_id=str(partner.account.id)).values_list("action", flat=True)
     )
     assert {"partner.suspended", "partner.reactivated"} <= actions
+    record = AuditRecord.objects.get(action="partner.suspended", target_id=str(partner.account.id))
+    assert record.after["suspensionReason"] == REASON
+    partner.account.refresh_from_db()
+    assert partner.account.suspension_reason == ""  # reactivated: the reason is gone
+
+
+def test_a_suspension_asks_for_a_reason_that_the_partner_then_reads(operator, partner, make_user, no_mfa):
+    sign(partner, make_user)
+    asked = state_post(operator, partner.account, "suspended").content.decode()
+    assert 'data-testid="confirm"' in asked and "They see the reason you give here." in asked
+    refused = state_post(operator, partner.account, "suspended", confirmed="yes", reason="  bad  ")
+    assert refused.status_code == 400 and 'data-testid="reason-error"' in refused.content.decode()
+    partner.account.refresh_from_db()
+    assert partner.account.state == P.ACTIVE
+    state_post(operator, partner.account, "suspended", confirmed="yes", reason=REASON)
+    page = html.unescape(overview(make_user(partner.tenant, Role.GLOBAL_ADMIN)))
+    assert f'data-testid="suspension-reason">The operator\'s reason: {REASON}<' in page
 
 
 def test_invalid_state_changes_are_refused_with_a_message(operator, pending):

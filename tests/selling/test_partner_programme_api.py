@@ -94,14 +94,23 @@ def test_operator_activates_only_after_signing(pending, make_user, api_for, oper
         f"/v1/partners/{pending.account.id}", data={"state": "active"}, content_type="application/json"
     )
     assert r.status_code == 200 and r.json()["state"] == "active"
-    s = operator.patch(
-        f"/v1/partners/{pending.account.id}", data={"state": "suspended"}, content_type="application/json"
+    # A suspension says why, and the partner reads it in its profile.
+    assert_error(
+        operator.patch(
+            f"/v1/partners/{pending.account.id}", data={"state": "suspended"}, content_type="application/json"
+        ),
+        400,
+        5010,
     )
-    assert s.json()["state"] == "suspended"
+    reason = {"state": "suspended", "reason": "Unpaid invoices since September."}
+    s = operator.patch(f"/v1/partners/{pending.account.id}", data=reason, content_type="application/json")
+    assert s.json()["state"] == "suspended" and s.json()["suspensionReason"] == reason["reason"]
+    profile = api_for(make_user(pending.tenant, Role.GLOBAL_ADMIN)).get("/v1/profiles/partner").json()
+    assert profile["suspensionReason"] == reason["reason"]
     back = operator.patch(
         f"/v1/partners/{pending.account.id}", data={"state": "active"}, content_type="application/json"
     )
-    assert back.json()["state"] == "active"
+    assert back.json()["state"] == "active" and back.json()["suspensionReason"] is None
     actions = list(
         AuditRecord.objects.filter(target_type="PartnerAccount", action__startswith="partner.")
         .exclude(action__in=["partner.create", "partner.agreement_sign"])

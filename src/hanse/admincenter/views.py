@@ -45,6 +45,7 @@ from hanse.errors import DomainError, NotFound
 from hanse.instance.routing import TASK_LABELS, done_in, routed_elsewhere
 from hanse.licensing.selectors import licences_by_user, licences_of, subscribed_skus
 from hanse.licensing.services import licence_update
+from hanse.web.confirm import Ask, ask, confirmed
 from hanse.web.context import customer_admin_shell
 from hanse.web.search import search
 
@@ -426,6 +427,19 @@ def user_reset_password(
     refused = _refused(request, sh, "password_reset", "user", **ids)
     if refused is not None:
         return refused
+    if not confirmed(request):
+        user = customer_user_get(principal=request.principal, customer_id=customer.id, user_id=user_id)  # type: ignore[attr-defined]
+        question = Ask(
+            title=_("Reset the password of %(upn)s?") % {"upn": user.upn},
+            consequence=_(
+                "A new temporary password is shown once. Every session and token of %(upn)s stops "
+                "working, and the user chooses a new password at the next sign-in."
+            )
+            % {"upn": user.upn},
+            confirm=_("Reset the password"),
+            cancel_url=reverse(f"{sh.ns}:user", kwargs=ids),
+        )
+        return ask(request, question, **_ctx(request, sh, customer))
     reset = users_svc.customer_user_reset_password(
         actor=request.principal,  # type: ignore[attr-defined]
         customer_id=customer.id,
@@ -444,6 +458,20 @@ def user_delete(request: HttpRequest, shell: str, customer_id: uuid.UUID, user_i
     refused = _refused(request, sh, "customer_users", "user", **ids)
     if refused is not None:
         return refused
+    if not confirmed(request):
+        user = customer_user_get(principal=request.principal, customer_id=customer.id, user_id=user_id)  # type: ignore[attr-defined]
+        names = {"upn": user.upn, "days": users_svc.RESTORE_DAYS}
+        question = Ask(
+            title=_("Delete %(upn)s?") % names,
+            consequence=_(
+                "%(upn)s can no longer sign in, and its licences are freed at once. You can restore "
+                "the user for %(days)s days; it then comes back without its licences."
+            )
+            % names,
+            confirm=_("Delete the user"),
+            cancel_url=reverse(f"{sh.ns}:user", kwargs=ids),
+        )
+        return ask(request, question, **_ctx(request, sh, customer))
     try:
         user = users_svc.customer_user_delete(
             actor=request.principal,  # type: ignore[attr-defined]

@@ -35,6 +35,7 @@ from hanse.customers import errors as customer_errors
 from hanse.customers.models import Customer
 from hanse.customers.selectors import customer_get
 from hanse.errors import DomainError, NotFound
+from hanse.web.confirm import Ask, ask, confirmed
 
 CART_KEY = "hanse.carts"
 
@@ -222,6 +223,30 @@ def _subscription_change(
     if not form.is_valid():
         _errors(request, form)
         return back
+    if (
+        request.POST.get("action") == "status"
+        and request.POST.get("status") == "suspended"
+        and not confirmed(request)
+    ):
+        sub = subscription_get(
+            principal=request.principal,  # type: ignore[attr-defined]
+            customer_id=customer_id,
+            subscription_id=subscription_id,
+        )
+        names = {"name": sub.friendly_name, "customer": sub.customer.company_name, "n": sub.quantity}
+        return ask(
+            request,
+            Ask(
+                title=_("Suspend %(name)s for %(customer)s?") % names,
+                consequence=_(
+                    "Its %(n)s seats no longer count for %(customer)s: no licence of it can be assigned "
+                    "and its quantity cannot change until you reactivate it."
+                )
+                % names,
+                confirm=_("Suspend the subscription"),
+                cancel_url=back.url,
+            ),
+        )
     try:
         subscription_update(
             actor=request.principal,  # type: ignore[attr-defined]

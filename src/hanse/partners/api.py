@@ -13,7 +13,7 @@ from hanse.api.schemas import Attributes, Body, ErrorBody
 from hanse.partners import agreement, services
 from hanse.partners.models import PartnerAccount
 from hanse.partners.selectors import current_signature, partner_get, partners_for_operator
-from hanse.validators import EMAIL_PATTERN, TWO_NOT_BLANK
+from hanse.validators import EMAIL_PATTERN, NO_NUL, TWO_NOT_BLANK
 
 router = Router(tags=["Partner profile"])
 
@@ -28,6 +28,7 @@ class PartnerProfileOut(Schema):
     state: str
     createdAt: datetime
     activatedAt: datetime | None = None
+    suspensionReason: str | None = None  # why the operator suspended it, while it is suspended
     attributes: Attributes
 
     @staticmethod
@@ -42,6 +43,7 @@ class PartnerProfileOut(Schema):
             state=a.state,
             createdAt=a.created_at,
             activatedAt=a.activated_at,
+            suspensionReason=a.suspension_reason or None,
             attributes=Attributes(objectType="PartnerProfile"),
         )
 
@@ -103,6 +105,8 @@ def sign_agreement(request: HttpRequest, body: SignatureIn) -> Status[AgreementO
 
 class PartnerStateIn(Body):
     state: Literal["active", "suspended"]
+    # Required to suspend (10 to 1000 characters); the partner reads it.
+    reason: str = Field("", max_length=1000, pattern=NO_NUL)
 
 
 @router.get(
@@ -116,9 +120,14 @@ def list_partners(request: HttpRequest) -> list[PartnerProfileOut]:
 
 @router.patch(
     "/partners/{partner_id}",
-    response={200: PartnerProfileOut, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody},
+    response={200: PartnerProfileOut, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody},
     summary="Activate, suspend or reactivate a CSP account (operators)",
 )
 def set_partner_state(request: HttpRequest, partner_id: UUID, body: PartnerStateIn) -> PartnerProfileOut:
-    account = services.partner_set_state(actor=request.principal, account_id=partner_id, state=body.state)  # type: ignore[attr-defined]
+    account = services.partner_set_state(
+        actor=request.principal,  # type: ignore[attr-defined]
+        account_id=partner_id,
+        state=body.state,
+        reason=body.reason,
+    )
     return PartnerProfileOut.of(account)

@@ -24,6 +24,9 @@ AGREEMENT_ALREADY_SIGNED = ErrorSpec(
     5007, 409, _("Version %(version)s of the partner agreement is already signed.")
 )
 SIGNER_INVALID = ErrorSpec(5008, 400, _("Give the signer's full name and a valid email address."))
+SUSPENSION_REASON_REQUIRED = ErrorSpec(
+    5010, 400, _("Say why the account is suspended, in 10 to 1000 characters: the partner reads it.")
+)
 ENROLMENT_THROTTLED = ErrorSpec(
     5009, 429, _("Too many enrolments from your address. Try again in %(minutes)s minutes.")
 )

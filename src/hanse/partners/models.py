@@ -26,6 +26,8 @@ class PartnerAccount(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     created_at = models.DateTimeField()
     activated_at = models.DateTimeField(null=True, blank=True)
+    # Why the operator suspended it (required, shown to the partner); cleared on reactivation.
+    suspension_reason = models.TextField(max_length=1000, blank=True)
 
     # A partner account is the partner's own data, not its customers'.
     hanse_scope = Scope(partner="id", tenant="tenant_id", data=None)

@@ -24,7 +24,14 @@ from hanse.validators import is_email
 
 
 def _snapshot(account: PartnerAccount) -> dict[str, object]:
-    return {"companyName": account.company_name, "region": account.region, "state": account.state}
+    snapshot: dict[str, object] = {
+        "companyName": account.company_name,
+        "region": account.region,
+        "state": account.state,
+    }
+    if account.suspension_reason:
+        snapshot["suspensionReason"] = account.suspension_reason
+    return snapshot
 
 
 @transaction.atomic
@@ -177,17 +184,21 @@ TRANSITIONS = {
 }
 
 
-def _set_state(actor: Principal, account: PartnerAccount, state: str) -> PartnerAccount:
+def _set_state(actor: Principal, account: PartnerAccount, state: str, reason: str = "") -> PartnerAccount:
     if (account.state, state) not in TRANSITIONS:
         change = CHANGE_LABELS.get(state, state)
         raise Conflict(errors.STATE_CHANGE_INVALID, state=account.get_state_display().lower(), change=change)
     if state == PartnerAccount.State.ACTIVE and not agreement_signed(account):
         raise Conflict(errors.AGREEMENT_NOT_SIGNED, version=agreement.VERSION)
+    reason = " ".join(reason.split())
+    if state == PartnerAccount.State.SUSPENDED and not 10 <= len(reason) <= 1000:
+        raise InvalidInput(errors.SUSPENSION_REASON_REQUIRED)
     before = _snapshot(account)
     account.state = state
+    account.suspension_reason = reason if state == PartnerAccount.State.SUSPENDED else ""
     if state == PartnerAccount.State.ACTIVE and account.activated_at is None:
         account.activated_at = clock.now()
-    account.save(update_fields=["state", "activated_at"])
+    account.save(update_fields=["state", "activated_at", "suspension_reason"])
     audit.record(
         actor=actor,
         action=f"partner.{TRANSITIONS[(before['state'], state)]}",
@@ -202,6 +213,8 @@ def _set_state(actor: Principal, account: PartnerAccount, state: str) -> Partner
 
 
 @transaction.atomic
-def partner_set_state(*, actor: Principal, account_id: object, state: str) -> PartnerAccount:
-    """An operator activates, suspends or reactivates a CSP account."""
-    return _set_state(actor, account_for_update(actor, Action.INSTANCE_OPERATE, account_id), state)
+def partner_set_state(
+    *, actor: Principal, account_id: object, state: str, reason: str = ""
+) -> PartnerAccount:
+    """An operator activates, suspends or reactivates a CSP account; a suspension says why."""
+    return _set_state(actor, account_for_update(actor, Action.INSTANCE_OPERATE, account_id), state, reason)

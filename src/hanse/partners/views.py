@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,12 +23,15 @@ from hanse.links.selectors import tenant_link_state
 from hanse.links.services import link_offered
 from hanse.partners import agreement, errors, services
 from hanse.partners.forms import EnrolForm, PartnerStateForm, SignatureForm
+from hanse.partners.models import PartnerAccount
 from hanse.partners.selectors import (
     current_signature,
     latest_signatures_for_operator,
+    partner_get_for_operator,
     partner_overview,
     partners_for_operator,
 )
+from hanse.web.confirm import Ask, ask, confirmed
 
 BACKEND = "hanse.directory.auth.UpnBackend"
 
@@ -238,6 +242,24 @@ def operator_partners(request: HttpRequest) -> HttpResponse:
     return render(request, "partners/operator_partners.html", {"rows": rows, "version": agreement.VERSION})
 
 
+def _suspension(request: HttpRequest, partner_id: object) -> Ask | None:
+    """What the operator confirms before suspending an active account (None: nothing to confirm;
+    the service refuses what cannot be done)."""
+    account = partner_get_for_operator(principal=request.principal, partner_id=partner_id)  # type: ignore[attr-defined]
+    if account.state != PartnerAccount.State.ACTIVE:
+        return None
+    return Ask(
+        title=_("Suspend %(company)s?") % {"company": account.company_name},
+        consequence=_(
+            "Its users can no longer create customers or place orders until you reactivate the account. "
+            "They see the reason you give here."
+        ),
+        confirm=_("Suspend the account"),
+        cancel_url=reverse("operator:partners"),
+        reason_label=_("Reason (shown to the partner)"),
+    )
+
+
 @require_action(Action.INSTANCE_OPERATE)
 @require_POST
 def operator_partner_state(request: HttpRequest, partner_id: object) -> HttpResponse:
@@ -245,13 +267,22 @@ def operator_partner_state(request: HttpRequest, partner_id: object) -> HttpResp
     if not form.is_valid():
         messages.error(request, _("Choose active or suspended."))
         return redirect("operator:partners")
+    suspending = form.cleaned_data["state"] == PartnerAccount.State.SUSPENDED
+    if suspending and not confirmed(request):
+        question = _suspension(request, partner_id)
+        if question is not None:
+            return ask(request, question)
     try:
         account = services.partner_set_state(
             actor=request.principal,  # type: ignore[attr-defined]
             account_id=partner_id,
             state=form.cleaned_data["state"],
+            reason=request.POST.get("reason", ""),
         )
     except DomainError as e:
+        question = _suspension(request, partner_id) if e.spec == errors.SUSPENSION_REASON_REQUIRED else None
+        if question is not None:
+            return ask(request, question, error=e.description)
         messages.error(request, e.description)
     else:
         messages.success(
