@@ -383,7 +383,9 @@ def test_routed_to_admin_center_partner_center_points_there_and_refuses(
     route("admincenter")
     user = anna(customer, agent_user)
     detail = text(agent.get(f"/customers/{customer.id}/"))
-    assert POINTER in detail and f'href="{base(AC, customer)}"' in detail
+    # One banner for the customer's three routed tasks.
+    assert detail.count('data-testid="routed"') == 1 and f'href="{base(AC, customer)}"' in detail
+    assert "password reset and licence management are done in the admin center" in detail
     listing = text(agent.get(base(PC, customer)))
     assert POINTER in listing and 'data-testid="new-user"' not in listing and "anna@kunde.example" in listing
     page = text(agent.get(f"{base(PC, customer)}{user.id}/"))

@@ -54,10 +54,24 @@ def test_user_lifecycle_with_a_licence(
     # 1. From the customer in the partner center to its users, where the routing says.
     sign_in(page, agent.upn, PASSWORD)
     page.goto(f"/customers/{customer.id}/")
+    nav = page.get_by_role("navigation", name="Main navigation")
+    if place == "admincenter":
+        # One banner for the three tasks, and a link that names where it goes.
+        expect(page.get_by_test_id("routed")).to_have_count(1)
+        expect(page.get_by_test_id("routed")).to_contain_text(
+            "customer user management, password reset and licence management are done in the admin center"
+        )
+        expect(page.get_by_test_id("admin-center-link")).to_have_text(
+            "Open Kunde UI GmbH in the admin center"
+        )
+        expect(nav.get_by_role("link", name="Admin center")).to_be_visible()
+    else:
+        expect(nav.get_by_role("link", name="Admin center")).to_have_count(0)
     page.get_by_test_id("customer-users").click()
     expect(page).to_have_url(path_is(f"/customers/{customer.id}/users/"))
     if place == "admincenter":
         expect(page.get_by_test_id("routed")).to_contain_text("is done in the admin center")
+        expect(page.locator("main")).not_to_contain_text("/admin-center/")  # a link, not a path in a sentence
         expect(page.get_by_test_id("new-user")).to_have_count(0)  # not offered where it is not done
         page.get_by_test_id("admin-center-link").first.click()
         expect(page.get_by_test_id("admin-center-bar")).to_be_visible()

@@ -10,6 +10,7 @@ the partner center shows a pointer there, and its writes are refused by
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from hanse.access.guards import require_action
@@ -117,6 +119,28 @@ def pointer(sh: Shell, task: str, name: str, **kwargs: Any) -> dict[str, str] | 
     }
 
 
+def combined_pointer(sh: Shell, tasks: Sequence[str], name: str, **kwargs: Any) -> dict[str, str] | None:
+    """One pointer for the tasks of a page that this instance does in the admin center."""
+    routed = [str(TASK_LABELS[t]) for t in tasks if sh.routed and done_in(t) == "admincenter"]
+    if not routed:
+        return None
+    listed = (
+        routed[0]
+        if len(routed) == 1
+        else _("%(some)s and %(last)s")
+        % {
+            "some": ", ".join(routed[:-1]),
+            "last": routed[-1],
+        }
+    )
+    text = ngettext(
+        "In this instance, %(tasks)s is done in the admin center.",
+        "In this instance, %(tasks)s are done in the admin center.",
+        len(routed),
+    ) % {"tasks": listed}
+    return {"text": text, "url": _admin_url(name, **kwargs)}
+
+
 def _refused(request: HttpRequest, sh: Shell, task: str, name: str, **kwargs: Any) -> HttpResponse | None:
     """The partner-center entry point of a write: the routing's refusal, with the way to the admin center."""
     if not sh.routed:
@@ -126,7 +150,11 @@ def _refused(request: HttpRequest, sh: Shell, task: str, name: str, **kwargs: An
     if refusal is None:
         return None
     status = 403 if request.method == "POST" else 200
-    ctx = _ctx(request, sh, message=refusal.description, admin_url=url, task=TASK_LABELS[task])
+    # The page says it in words and gives the link; the API's refusal names the endpoint instead.
+    message = _("In this instance, %(task)s is done in the admin center, not in the partner center.") % {
+        "task": TASK_LABELS[task]
+    }
+    ctx = _ctx(request, sh, message=message, admin_url=url, task=TASK_LABELS[task])
     return render(request, "admincenter/routed.html", ctx, status=status)
 
 

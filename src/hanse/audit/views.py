@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from hanse import clock
 from hanse.access.guards import require_action
 from hanse.access.roles import Action
 from hanse.audit import keys
@@ -54,7 +55,7 @@ def my_records(request: HttpRequest) -> HttpResponse:
         checkpoint_write()  # so that the newest records are proved too
     export = export_tenant(tenant_records(principal), principal.tenant_id)
     response = HttpResponse(export.zip(), content_type="application/zip")
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    stamp = clock.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="audit-{principal.tenant_id}-{stamp}.zip"'
     return response
 

@@ -115,17 +115,12 @@ def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
 def _users_section(principal: object, customer_id: uuid.UUID) -> dict[str, object] | None:
     """Users and licences: served here, or a pointer to the admin center where this instance does them."""
     from hanse.admincenter.shells import PARTNER_CENTER, SHELLS
-    from hanse.admincenter.views import pointer
+    from hanse.admincenter.views import combined_pointer
 
     if not principal.can(Action.CUSTOMER_USER_MANAGE):  # type: ignore[attr-defined]
         return None
-    shell = SHELLS[PARTNER_CENTER]
-    pointers = [
-        pointer(shell, "customer_users", "users", customer_id=customer_id),
-        pointer(shell, "password_reset", "users", customer_id=customer_id),
-        pointer(shell, "licences", "licences", customer_id=customer_id),
-    ]
-    return {"pointers": [p for p in pointers if p]}
+    tasks = ("customer_users", "password_reset", "licences")
+    return {"pointer": combined_pointer(SHELLS[PARTNER_CENTER], tasks, "users", customer_id=customer_id)}
 
 
 @require_action(Action.CUSTOMER_EDIT)

@@ -49,10 +49,33 @@ def customer_admin_shell(principal: Any) -> dict[str, Any]:
     return {"base": "admincenter/base.html", "ac_nav": nav}
 
 
+# The partner-center tasks a role does, which this instance may route to the admin center.
+ROUTED_TASKS: dict[Action, tuple[str, ...]] = {
+    Action.CUSTOMER_USER_MANAGE: ("customer_users", "password_reset", "licences"),
+    Action.PARTNER_USER_MANAGE: ("partner_users",),
+}
+
+
+def _admin_center_tasks(principal: Any) -> bool:
+    """Whether a partner's user does some of its tasks in the admin center here: then the partner
+    center's navigation links to it."""
+    if principal.tenant_kind != "partner":
+        return False
+    cfg = instance()
+    return any(
+        cfg.task_place(task) == "admincenter"
+        for action, tasks in ROUTED_TASKS.items()
+        if principal.can(action)
+        for task in tasks
+    )
+
+
 def shell(request: HttpRequest) -> dict[str, Any]:
     principal = getattr(request, "principal", None)
     nav = []
     if principal is not None:
         urls = dict.fromkeys(url for _label, url, action in NAV if principal.can(action))
         nav = [{"label": label, "url": url} for label, url, _action in NAV if urls.pop(url, 0) is None]
+        if _admin_center_tasks(principal):
+            nav.append({"label": _("Admin center"), "url": "admincenter:home"})
     return {"hanse_instance": instance(), "nav": nav, "principal": principal}
