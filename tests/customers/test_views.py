@@ -6,8 +6,9 @@ import re
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
-from hanse.access.roles import Role
+from hanse.access.roles import MATRIX, PARTNER_ROLES, Action, Role
 from hanse.audit.models import AuditRecord
 from hanse.commerce.models import Subscription
 from hanse.customers.models import Customer
@@ -210,8 +211,25 @@ def test_a_taken_domain_is_refused_with_the_services_message(login, customer):
     before = Customer.objects.count()
     r = login().post(NEW, new_customer(domain="KUNDE.example"))
     assert r.status_code == 409
-    assert "The domain kunde.example is already used in this instance." in text(r)
+    # At the domain's field, not above the form.
+    field = re.search(r'<div class="field invalid">\s*<label for="id_domain">.*?</div>', text(r), re.S)
+    assert field and "The domain kunde.example is already used in this instance." in field.group(0)
     assert Customer.objects.count() == before
+
+
+def test_a_bare_domain_prefix_is_refused_at_its_field_and_a_suspended_partner_gets_no_form(
+    login, partner, swap_instance
+):
+    r = login().post(NEW, new_customer(domain="kunde"))
+    field = re.search(r'<div class="field invalid">\s*<label for="id_domain">.*?</div>', text(r), re.S)
+    assert r.status_code == 400 and field
+    assert "Enter the whole domain with its suffix, for example kunde.example." in field.group(0)
+    partner.account.state = "suspended"
+    partner.account.save()
+    client = login()
+    page = text(client.get(NEW))
+    assert 'data-testid="customer-form"' not in page and "Your CSP account is suspended" in page
+    assert 'data-testid="new-customer"' not in text(client.get("/customers/"))
 
 
 def test_sovereign_instance_explains_the_refusal_instead_of_the_form(login, swap_instance):
@@ -359,3 +377,20 @@ def test_another_partners_customer_is_404_everywhere(
     sub.refresh_from_db()
     assert (customer.city, customer.version, sub.quantity, sub.version) == ("Berlin", 1, 3, 1)
     assert Subscription.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", sorted(PARTNER_ROLES, key=str))
+def test_a_role_that_opens_a_customers_users_also_opens_the_customer(
+    role, partner, make_user, make_customer, offers, swap_instance
+):
+    swap_instance(mfa_required_roles=())
+    customer = make_customer(partner)
+    client = Client()
+    client.force_login(make_user(partner.tenant, role))
+    opens_customer, opens_users = (
+        Action.CUSTOMER_VIEW in MATRIX[role],
+        Action.CUSTOMER_USER_MANAGE in MATRIX[role],
+    )
+    assert client.get(f"/customers/{customer.id}/").status_code == (200 if opens_customer else 403)
+    assert client.get(f"/customers/{customer.id}/users/").status_code == (200 if opens_users else 403)
+    assert opens_customer or not opens_users  # no role reaches the users of a customer it cannot open

@@ -143,7 +143,9 @@ def test_user_lifecycle_with_a_licence(
     expect(page.get_by_test_id("deleted-user-row")).to_contain_text(UPN)
     page.get_by_test_id(f"restore-{user.id}").click()
     expect(page).to_have_url(path_is(f"{users_path}{user.id}/"))
-    expect(messages).to_have_text(f"The user {UPN} was restored.")
+    expect(messages).to_have_text(
+        f"The user {UPN} was restored, without the licences it had: assign them again below."
+    )
     expect(page.get_by_test_id("user-deleted")).to_have_count(0)
     user.refresh_from_db()
     assert user.deleted_at is None

@@ -536,7 +536,11 @@ def user_restore(
     except DomainError as e:
         _after_error(request, e)
         return redirect(f"{sh.ns}:users_deleted", customer_id=customer.id)
-    messages.success(request, _("The user %(upn)s was restored.") % {"upn": user.upn})
+    messages.success(
+        request,
+        _("The user %(upn)s was restored, without the licences it had: assign them again below.")
+        % {"upn": user.upn},
+    )
     return redirect(f"{sh.ns}:user", customer_id=customer.id, user_id=user.id)
 
 

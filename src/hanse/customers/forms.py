@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -82,6 +83,16 @@ class CustomerForm(BillingForm):
         help_text=_("The customer's tenant domain, for example contoso.example"),
     )
     field_order = ("company_name", "domain")
+
+    def clean_domain(self) -> str:
+        value = self.cleaned_data["domain"].strip()
+        if re.fullmatch(r"[A-Za-z0-9-]{1,63}", value):
+            # A bare prefix: say what is missing, at the field.
+            raise forms.ValidationError(
+                _("Enter the whole domain with its suffix, for example %(prefix)s.example."),
+                params={"prefix": value[:60]},
+            )
+        return value
 
 
 class BillingEditForm(BillingForm):

@@ -11,24 +11,39 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from hanse.access.guards import require_action
+from hanse.access.principal import Principal
 from hanse.access.roles import Action
 from hanse.commerce.selectors import orders_for_customer, subscriptions_for_customer
 from hanse.commerce.views import cart_size
-from hanse.customers import services
+from hanse.customers import errors, services
 from hanse.customers.forms import BillingEditForm, CustomerForm, SearchForm
 from hanse.customers.selectors import customer_get, customer_page
 from hanse.customers.services import customer_create, customer_update_billing
+from hanse.directory import errors as directory_errors
 from hanse.errors import DomainError
 from hanse.instance.current import instance
+from hanse.partners.selectors import partner_get
+from hanse.partners.services import not_active
 from hanse.web.search import search
 
 PAGE_SIZE = 25
 
 
-def _closed() -> str | None:
-    """Why this instance takes no new customers (the service's refusal, word for word), or None."""
+def _closed(principal: Principal) -> str | None:
+    """Why the caller cannot create customers now (the services' refusal, word for word): this
+    instance takes no new customers, or the caller's CSP account is not active; or None."""
     closed = services.new_customers_closed()
+    if closed is None and principal.partner_id is not None:
+        closed = not_active(partner_get(principal=principal))
     return closed.description if closed is not None else None
+
+
+DOMAIN_REFUSALS = (directory_errors.DOMAIN_INVALID, directory_errors.TENANT_DOMAIN_TAKEN, errors.DOMAIN_TAKEN)
+
+
+def about_domain(e: DomainError) -> bool:
+    """A refusal of the domain, shown at its field rather than above the form."""
+    return e.spec in DOMAIN_REFUSALS or e.params.get("field") == "domain"
 
 
 def market_name(country: str) -> str:
@@ -43,6 +58,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     page = customer_page(
         principal=principal, size=PAGE_SIZE, token=request.GET.get("after") or None, match=asked.match
     )
+    closed = _closed(principal)
     return render(
         request,
         "customers/list.html",
@@ -51,8 +67,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             "q": asked.q,
             "page": page,
             "next_query": asked.next_query(page),
-            "can_create": principal.can(Action.CUSTOMER_CREATE) and services.new_customers_closed() is None,
-            "closed": _closed(),
+            "can_create": principal.can(Action.CUSTOMER_CREATE) and closed is None,
+            "closed": closed,
         },
     )
 
@@ -72,7 +88,7 @@ def customer_new(request: HttpRequest) -> HttpResponse:
                     billing=form.billing(),
                 )
             except DomainError as e:
-                form.add_error(None, e.description)
+                form.add_error("domain" if about_domain(e) else None, e.description)
                 status = e.status
             else:
                 # The tenant's first Global admin and its password, shown this once: not a redirect,
@@ -86,7 +102,8 @@ def customer_new(request: HttpRequest) -> HttpResponse:
                 response["Cache-Control"] = "no-store"
                 return response
     # Closed to new customers: explain the refusal instead of offering a form the service refuses.
-    return render(request, "customers/new.html", {"form": form, "closed": _closed()}, status=status)
+    closed = _closed(request.principal)  # type: ignore[attr-defined]
+    return render(request, "customers/new.html", {"form": form, "closed": closed}, status=status)
 
 
 @require_action(Action.CUSTOMER_VIEW)

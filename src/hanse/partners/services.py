@@ -68,10 +68,18 @@ def account_for_update(actor: Principal, action: Action, partner_id: object) -> 
     return account
 
 
+def not_active(account: PartnerAccount) -> NotPermitted | None:
+    """The refusal of an account that is not active, or None: pages read it to say so up front."""
+    if account.state != PartnerAccount.State.ACTIVE:
+        return NotPermitted(errors.ACCOUNT_NOT_ACTIVE, state=account.get_state_display().lower())
+    return None
+
+
 def ensure_active(account: PartnerAccount) -> None:
     """Only an active CSP account creates customers or orders."""
-    if account.state != PartnerAccount.State.ACTIVE:
-        raise NotPermitted(errors.ACCOUNT_NOT_ACTIVE, state=account.get_state_display().lower())
+    refusal = not_active(account)
+    if refusal is not None:
+        raise refusal
 
 
 def enrolment_closed() -> NotPermitted | None:
