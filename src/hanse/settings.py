@@ -179,6 +179,7 @@ if HANSE_INSTANCE.public_url:
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["hanse.formats"]  # English dates as Europe writes them (formats/en)
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hanse.catalog import errors
 from hanse.errors import InvalidInput
 from hanse.instance.current import instance
+from hanse.instance.markets import market_list
 
 
 def market_currency(country: str) -> str:
@@ -13,6 +14,6 @@ def market_currency(country: str) -> str:
     markets = instance().markets
     if code not in markets:
         raise InvalidInput(
-            errors.COUNTRY_NOT_A_MARKET, country=country[:10] or "''", markets=", ".join(sorted(markets))
+            errors.COUNTRY_NOT_A_MARKET, country=country[:10] or "''", markets=market_list(markets)
         )
     return markets[code][1]

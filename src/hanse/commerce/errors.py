@@ -14,7 +14,12 @@ SUBSCRIPTION_CANCELLED = ErrorSpec(
     7005, 409, _("The subscription is cancelled and can no longer be changed.")
 )
 ETAG_MISMATCH = ErrorSpec(
-    7006, 412, _("The subscription has changed since you read it. Read it again and retry with its new ETag.")
+    7006,
+    412,
+    _(
+        "Someone changed the subscription since you read it. "
+        "Read it again to see the change, then make yours."
+    ),
 )
 STATUS_INVALID = ErrorSpec(7007, 400, _("status must be active, suspended or deleted; %(status)s was given."))
 ORDER_NOT_FOUND = ErrorSpec(7008, 404, _("The order was not found."))

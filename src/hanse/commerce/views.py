@@ -91,7 +91,9 @@ def _errors(request: HttpRequest, form: Any) -> None:
     for field, errs in form.errors.items():
         label = form.fields[field].label if field in form.fields else None
         for e in errs:
-            messages.error(request, f"{label}: {e}" if label else e)
+            # A label that is a sentence of its own (a confirmation box) is not glued to the error.
+            glued = label and not str(label).rstrip().endswith((".", "?", "!"))
+            messages.error(request, _("%(field)s: %(error)s") % {"field": label, "error": e} if glued else e)
 
 
 @require_action(Action.SUBSCRIPTION_MANAGE)

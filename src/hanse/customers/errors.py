@@ -13,6 +13,8 @@ NEW_CUSTOMERS_CLOSED = ErrorSpec(
 )
 DOMAIN_TAKEN = ErrorSpec(6003, 409, _("The domain %(domain)s is already used in this instance."))
 ETAG_MISMATCH = ErrorSpec(
-    6004, 412, _("The customer has changed since you read it. Read it again and retry with its new ETag.")
+    6004,
+    412,
+    _("Someone changed the customer since you read it. Read it again to see the change, then make yours."),
 )
 FIELD_INVALID = ErrorSpec(6005, 400, _("%(field)s is not valid: %(reason)s"))

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from hanse.access.guards import require_action
@@ -44,6 +45,20 @@ DOMAIN_REFUSALS = (directory_errors.DOMAIN_INVALID, directory_errors.TENANT_DOMA
 def about_domain(e: DomainError) -> bool:
     """A refusal of the domain, shown at its field rather than above the form."""
     return e.spec in DOMAIN_REFUSALS or e.params.get("field") == "domain"
+
+
+def language_label(language: str, culture: str) -> str:
+    """ "German (Austria)" in the reader's language, for the codes "de" and "de-AT"."""
+    try:
+        name = str(get_language_info(language)["name_translated"])
+    except KeyError:
+        name = language
+    country = culture.partition("-")[2].upper()
+    return (
+        _("%(language)s (%(country)s)") % {"language": name, "country": market_name(country)}
+        if country
+        else name
+    )
 
 
 def market_name(country: str) -> str:
@@ -117,6 +132,7 @@ def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
         {
             "customer": customer,
             "market": market_name(customer.country),
+            "language": language_label(customer.language, customer.culture),
             "subscriptions": subscriptions_for_customer(principal=principal, customer_id=customer.id),
             "orders": orders_for_customer(principal=principal, customer_id=customer.id),
             "can_edit": principal.can(Action.CUSTOMER_EDIT),

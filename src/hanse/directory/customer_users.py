@@ -38,6 +38,7 @@ from hanse.directory.services import (
 )
 from hanse.errors import Conflict, DomainError, InvalidInput, NotFound
 from hanse.instance.current import instance
+from hanse.instance.markets import market_list
 from hanse.instance.routing import ADMIN_CENTER_API, admin_center_users, ensure_partner_center
 from hanse.migration.freeze import ensure_unfrozen
 
@@ -54,7 +55,7 @@ def _location(value: str) -> str:
     code = (value or "").strip().upper()
     if code and code not in instance().markets:
         raise InvalidInput(
-            errors.USAGE_LOCATION_INVALID, location=value[:10], markets=", ".join(sorted(instance().markets))
+            errors.USAGE_LOCATION_INVALID, location=value[:10], markets=market_list(instance().markets)
         )
     return code
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.utils.translation import gettext_lazy as _
 
 # ISO 3166-1 alpha-2 -> (display name, ISO 4217 currency). Names are lazy so each reader sees
@@ -42,6 +44,19 @@ EFTA: dict[str, tuple[str, str]] = {
     "NO": (_("Norway"), "NOK"),
     "CH": (_("Switzerland"), "CHF"),
 }
+
+
+def market_list(markets: dict[str, tuple[str, str]]) -> str:
+    """The markets by their names in the reader's language, in its alphabetical order, each with
+    its code for the API's callers: "Austria (AT), Belgium (BE)", not "AT, BE"."""
+    named = [f"{name} ({code})" for code, (name, _currency) in markets.items()]
+    return ", ".join(sorted(named, key=_collation_key))
+
+
+def _collation_key(text: str) -> str:
+    # Alphabetical as a reader expects it: "Österreich" among the O, "Dänemark" before "Deutschland".
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
 
 MARKET_SETS: dict[str, dict[str, tuple[str, str]]] = {
     "EU": EU27,
