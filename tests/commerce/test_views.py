@@ -119,7 +119,13 @@ def test_checkout_creates_the_subscriptions_clears_the_cart_and_shows_them(login
     client = login()
     add(client, cart_url, quantity=5, friendly_name="Office")
     add(client, cart_url, "BACKUP-1TB", 2)
-    r = client.post(cart_url, {"action": "checkout"})
+    # First the review: every line, its price and total, and the terms; nothing is ordered yet.
+    review = client.post(cart_url, {"action": "checkout"})
+    page = text(review)
+    assert review.status_code == 200 and page.count('data-testid="review-line"') == 2
+    assert 'data-testid="review-total"' in page and 'data-testid="review-terms"' in page
+    assert 'name="confirmed" value="yes"' in page and not Order.objects.exists()
+    r = client.post(cart_url, {"action": "checkout", "confirmed": "yes"})
     assert r.status_code == 302 and r.url == f"/customers/{customer.id}/"
     subs = Subscription.objects.filter(customer=customer).order_by("offer_id")
     assert [(s.offer_id, s.quantity, s.friendly_name) for s in subs] == [
@@ -137,27 +143,39 @@ def test_checkout_creates_the_subscriptions_clears_the_cart_and_shows_them(login
 @pytest.mark.parametrize(
     ("offer", "quantity", "message"),
     [
-        ("WORKPLACE-BASIC", 0, "The quantity for WORKPLACE-BASIC must be between 1 and 300; 0 was asked."),
-        (
-            "WORKPLACE-BASIC",
-            301,
-            "The quantity for WORKPLACE-BASIC must be between 1 and 300; 301 was asked.",
-        ),
-        ("WORKPLACE-PREMIUM-TRIAL", 26, "must be between 1 and 25; 26 was asked."),
+        ("WORKPLACE-BASIC", 0, "is sold from 1 to 300 seats; 0 is outside that."),
+        ("WORKPLACE-BASIC", 301, "is sold from 1 to 300 seats; 301 is outside that."),
+        ("WORKPLACE-PREMIUM-TRIAL", 26, "is sold from 1 to 25 seats; 26 is outside that."),
     ],
 )
-def test_checkout_out_of_range_shows_the_message_keeps_the_cart_and_creates_nothing(
+def test_a_quantity_out_of_range_is_refused_on_add_and_on_change(
     login, customer, cart_url, offer, quantity, message
 ):
     client = login()
     add(client, cart_url, "MAIL-PLAN-1", 1)
-    add(client, cart_url, offer, quantity)
-    before = (Subscription.objects.count(), Order.objects.count())
-    r = client.post(cart_url, {"action": "checkout"}, follow=True)
-    assert r.redirect_chain[-1][0] == cart_url
+    r = client.post(cart_url, {"action": "add", "offer_id": offer, "quantity": str(quantity)}, follow=True)
     assert message in text(r)
-    assert (Subscription.objects.count(), Order.objects.count()) == before  # all or nothing
-    assert len(lines_of(client, customer)) == 2
+    assert [line["offer_id"] for line in lines_of(client, customer)] == ["MAIL-PLAN-1"]  # not added
+    add(client, cart_url, offer, 1)
+    changed = client.post(cart_url, {"action": "update", "index": "1", "quantity": str(quantity)})
+    page = text(changed)
+    assert changed.status_code == 400 and message in page
+    assert re.search(rf'value="{quantity}"[^>]*data-testid="line-quantity" aria-invalid="true"', page)
+    assert lines_of(client, customer)[1]["quantity"] == 1  # the change was not kept
+    assert Order.objects.count() == 0
+
+
+def test_a_line_whose_range_changed_is_marked_and_the_order_refused(login, customer, cart_url):
+    client = login()
+    add(client, cart_url, "WORKPLACE-BASIC", 250)
+    Offer.objects.filter(id="WORKPLACE-BASIC").update(max_quantity=200)
+    page = text(client.get(cart_url))
+    assert 'data-testid="quantity-error"' in page and "from 1 to 200 seats; 250 is outside that" in page
+    refused = client.post(cart_url, {"action": "checkout"})
+    assert refused.status_code == 400 and 'data-testid="review"' not in text(refused)
+    forced = client.post(cart_url, {"action": "checkout", "confirmed": "yes"}, follow=True)
+    assert "from 1 to 200 seats; 250 is outside that" in text(forced)
+    assert Subscription.objects.count() == 0
 
 
 def test_checkout_of_an_empty_cart_is_refused(login, customer, cart_url):
@@ -191,7 +209,7 @@ def test_a_second_trial_is_refused(login, partner, make_user, customer, cart_url
     order(seller(partner, make_user), customer, ("WORKPLACE-PREMIUM-TRIAL", 5))
     client = login()
     add(client, cart_url, "WORKPLACE-PREMIUM-TRIAL", 5)
-    r = client.post(cart_url, {"action": "checkout"}, follow=True)
+    r = client.post(cart_url, {"action": "checkout", "confirmed": "yes"}, follow=True)
     assert "The customer already has a trial of WORKPLACE-PREMIUM-TRIAL." in text(r)
     assert Subscription.objects.count() == 1
 
@@ -201,7 +219,7 @@ def test_a_suspended_partner_cannot_check_out(login, partner, customer, cart_url
     add(client, cart_url, quantity=1)
     partner.account.state = "suspended"
     partner.account.save(update_fields=["state"])
-    r = client.post(cart_url, {"action": "checkout"}, follow=True)
+    r = client.post(cart_url, {"action": "checkout", "confirmed": "yes"}, follow=True)
     assert (
         "Your CSP account is suspended. Only an active account can create customers or place orders."
         in text(r)
@@ -250,7 +268,7 @@ def test_change_quantity_name_and_auto_renew(login, sub, sub_url):
 
 def test_quantity_out_of_range_is_shown_and_changes_nothing(login, sub, sub_url):
     r = change(login(), sub_url, "quantity", 1, quantity="0")
-    assert "The quantity for WORKPLACE-BASIC must be between 1 and 300; 0 was asked." in text(r)
+    assert "Workplace Basic (WORKPLACE-BASIC) is sold from 1 to 300 seats; 0 is outside that." in text(r)
     sub.refresh_from_db()
     assert (sub.quantity, sub.version) == (5, 1)
 

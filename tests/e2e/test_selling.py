@@ -273,8 +273,15 @@ def test_partner_enrols_is_activated_and_sells(
     expect(line.get_by_test_id("line-quantity")).to_have_value("5")
     expect(page.get_by_test_id("cart-total")).to_have_text(f"28{decimal}00 EUR")
     checkout = page.get_by_test_id("checkout")
-    expect(checkout).to_have_text(t("Place order", lang))
+    expect(checkout).to_have_text(t("Review the order", lang))
     checkout.click()
+    page.wait_for_load_state()
+    # The review: the line, its price, the total and the terms, before anything is ordered.
+    expect(page.get_by_test_id("review-line")).to_have_count(1)
+    expect(page.get_by_test_id("review-line")).to_contain_text(OFFER)
+    expect(page.get_by_test_id("review-total")).to_have_text(f"28{decimal}00 EUR")
+    expect(page.get_by_test_id("review-terms")).to_be_visible()
+    page.get_by_test_id("place-order").click()
     page.wait_for_load_state()
 
     expect(page).to_have_url(detail_url)

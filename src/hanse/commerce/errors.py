@@ -4,7 +4,7 @@ from hanse.errors import ErrorSpec
 
 ORDER_EMPTY = ErrorSpec(7001, 400, _("An order needs at least one line item (at most %(max)s)."))
 QUANTITY_OUT_OF_RANGE = ErrorSpec(
-    7002, 400, _("The quantity for %(offer)s must be between %(min)s and %(max)s; %(quantity)s was asked.")
+    7002, 400, _("%(offer)s (%(id)s) is sold from %(min)s to %(max)s seats; %(quantity)s is outside that.")
 )
 SUBSCRIPTION_NOT_FOUND = ErrorSpec(7003, 404, _("The subscription was not found."))
 SUBSCRIPTION_SUSPENDED = ErrorSpec(

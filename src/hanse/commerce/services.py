@@ -15,6 +15,7 @@ from hanse.access.principal import Principal
 from hanse.access.roles import Action
 from hanse.access.scope import scoped
 from hanse.audit import services as audit
+from hanse.catalog.models import Offer
 from hanse.catalog.selectors import market_offer
 from hanse.commerce import errors
 from hanse.commerce.models import Order, OrderLineItem, Subscription
@@ -50,6 +51,20 @@ def subscription_snapshot(s: Subscription) -> dict[str, object]:
     }
 
 
+def quantity_check(offer: Offer, quantity: int) -> None:
+    """An offer is bought in its own range of seats: the order, a quantity change, and the cart
+    (which checks on add and on change, so that a wrong number is said where it was typed)."""
+    if not offer.min_quantity <= quantity <= offer.max_quantity:
+        raise InvalidInput(
+            errors.QUANTITY_OUT_OF_RANGE,
+            offer=offer.name,
+            id=offer.id,
+            min=offer.min_quantity,
+            max=offer.max_quantity,
+            quantity=quantity,
+        )
+
+
 @transaction.atomic
 def order_create(*, actor: Principal, customer_id: uuid.UUID, lines: list[LineItem]) -> Order:
     """All of an order's subscriptions, or none."""
@@ -70,14 +85,7 @@ def order_create(*, actor: Principal, customer_id: uuid.UUID, lines: list[LineIt
     for line in lines:
         item = market_offer(offer_id=line.offer_id, country=customer.country)
         offer = item.offer
-        if not offer.min_quantity <= line.quantity <= offer.max_quantity:
-            raise InvalidInput(
-                errors.QUANTITY_OUT_OF_RANGE,
-                offer=offer.id,
-                min=offer.min_quantity,
-                max=offer.max_quantity,
-                quantity=line.quantity,
-            )
+        quantity_check(offer, line.quantity)
         trial_twice = any(earlier.offer.id == offer.id for _, earlier in priced)
         if offer.is_trial and (
             trial_twice
@@ -196,14 +204,7 @@ def subscription_update(
         # The quantity applies to the subscription as it will be after this request.
         if target_status != S.ACTIVE:
             raise Conflict(errors.SUBSCRIPTION_SUSPENDED)
-        if not sub.offer.min_quantity <= change.quantity <= sub.offer.max_quantity:
-            raise InvalidInput(
-                errors.QUANTITY_OUT_OF_RANGE,
-                offer=sub.offer_id,
-                min=sub.offer.min_quantity,
-                max=sub.offer.max_quantity,
-                quantity=change.quantity,
-            )
+        quantity_check(sub.offer, change.quantity)
         sub.quantity = change.quantity
     if change.friendly_name is not None:
         if not change.friendly_name.strip():

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlparse
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -30,7 +31,7 @@ from hanse.commerce.forms import (
 )
 from hanse.commerce.models import Subscription
 from hanse.commerce.selectors import subscription_get
-from hanse.commerce.services import MAX_LINES, LineItem, order_create, subscription_update
+from hanse.commerce.services import MAX_LINES, LineItem, order_create, quantity_check, subscription_update
 from hanse.customers import errors as customer_errors
 from hanse.customers.models import Customer
 from hanse.customers.selectors import customer_get
@@ -69,6 +70,7 @@ class CartLine:
     friendly_name: str
     item: MarketOffer | None
     error: str | None
+    quantity_error: str | None = None  # outside the offer's range: said at the quantity's field
 
     @property
     def total(self) -> Decimal | None:
@@ -78,13 +80,61 @@ class CartLine:
 def _priced(customer: Customer, lines: list[dict[str, Any]]) -> list[CartLine]:
     out = []
     for i, line in enumerate(lines):
-        item, error = None, None
+        item, error, quantity_error = None, None, None
         try:
             item = market_offer(offer_id=line["offer_id"], country=customer.country)
         except DomainError as e:  # withdrawn since it was added: shown, and refused at checkout
             error = e.description
-        out.append(CartLine(i, line["offer_id"], line["quantity"], line["friendly_name"], item, error))
+        if item is not None:
+            try:
+                quantity_check(item.offer, line["quantity"])
+            except DomainError as e:  # the offer's range changed since: said at the field
+                quantity_error = e.description
+        out.append(
+            CartLine(
+                i, line["offer_id"], line["quantity"], line["friendly_name"], item, error, quantity_error
+            )
+        )
     return out
+
+
+def _cart_page(
+    request: HttpRequest, customer: Customer, lines: list[CartLine], status: int = 200
+) -> HttpResponse:
+    principal = request.principal  # type: ignore[attr-defined]
+    return render(
+        request,
+        "commerce/cart.html",
+        {
+            "customer": customer,
+            "lines": lines,
+            "total": sum((line.total for line in lines if line.total is not None), Decimal(0)),
+            "currency": market_currency(customer.country),
+            "can_browse": principal.can(Action.PRICING_VIEW),
+            "has_errors": any(line.error or line.quantity_error for line in lines),
+        },
+        status=status,
+    )
+
+
+def _review(request: HttpRequest, customer: Customer, lines: list[CartLine]) -> HttpResponse:
+    """The order as it will be placed: lines, prices, currency, totals and terms, then one button."""
+    rows = [{"line": line, "term": term_label(line.item.offer.term) if line.item else ""} for line in lines]
+    context = {
+        "customer": customer,
+        "rows": rows,
+        "total": sum((line.total for line in lines if line.total is not None), Decimal(0)),
+        "currency": market_currency(customer.country),
+    }
+    return render(request, "commerce/review.html", context)
+
+
+def _back_to_catalogue(request: HttpRequest) -> HttpResponse | None:
+    """The catalogue page the add came from (same site), to say there what was wrong."""
+    referer = urlparse(request.headers.get("Referer", ""))
+    if referer.netloc == request.get_host() and referer.path.startswith("/catalog/"):
+        return redirect(referer.path + (f"?{referer.query}" if referer.query else ""))
+    return None
 
 
 def _errors(request: HttpRequest, form: Any) -> None:
@@ -102,18 +152,7 @@ def cart(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
     customer = customer_get(principal=principal, customer_id=customer_id, action=Action.SUBSCRIPTION_MANAGE)
     if request.method == "POST":
         return _cart_post(request, customer)
-    lines = _priced(customer, _cart(request, customer.id))
-    return render(
-        request,
-        "commerce/cart.html",
-        {
-            "customer": customer,
-            "lines": lines,
-            "total": sum((line.total for line in lines if line.total is not None), Decimal(0)),
-            "currency": market_currency(customer.country),
-            "can_browse": principal.can(Action.PRICING_VIEW),
-        },
-    )
+    return _cart_page(request, customer, _priced(customer, _cart(request, customer.id)))
 
 
 def _cart_post(request: HttpRequest, customer: Customer) -> HttpResponse:
@@ -133,6 +172,11 @@ def _cart_post(request: HttpRequest, customer: Customer) -> HttpResponse:
             return back
         name = d["friendly_name"].strip()
         same = next((x for x in lines if x["offer_id"] == item.offer.id and x["friendly_name"] == name), None)
+        try:
+            quantity_check(item.offer, d["quantity"] + (same["quantity"] if same is not None else 0))
+        except DomainError as e:  # refused on add, not at the order: nothing goes into the cart
+            messages.error(request, e.description)
+            return _back_to_catalogue(request) or back
         if same is not None:
             same["quantity"] += d["quantity"]
         elif len(lines) >= MAX_LINES:
@@ -154,9 +198,19 @@ def _cart_post(request: HttpRequest, customer: Customer) -> HttpResponse:
         if action == "remove":
             lines.pop(index)
         else:
-            lines[index]["quantity"] = form.cleaned_data["quantity"]
-            lines[index]["friendly_name"] = form.cleaned_data["friendly_name"].strip()
+            asked = {**lines[index], "quantity": form.cleaned_data["quantity"]}
+            asked["friendly_name"] = form.cleaned_data["friendly_name"].strip()
+            shown = _priced(customer, [*lines[:index], asked, *lines[index + 1 :]])
+            if shown[index].quantity_error:
+                # Refused on change: the cart as it was, with the number typed and the field marked.
+                return _cart_page(request, customer, shown, status=400)
+            lines[index] = asked
         _save_cart(request, customer.id, lines)
+    elif action == "checkout" and lines and not confirmed(request):
+        priced = _priced(customer, lines)
+        if any(line.error or line.quantity_error for line in priced):
+            return _cart_page(request, customer, priced, status=400)
+        return _review(request, customer, priced)
     elif action == "checkout":
         try:
             order = order_create(
