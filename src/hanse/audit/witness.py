@@ -126,8 +126,13 @@ def _log_keys(client: httpx.Client, url: str, pinned: list[str]) -> list[str]:
 
 
 def run(cfg: WitnessConfig, url: str, *, client: httpx.Client | None = None, now: int | None = None) -> Run:
-    url = url.rstrip("/")
-    client = client or httpx.Client(timeout=30)
+    if client is None:
+        with httpx.Client(timeout=30) as own:
+            return _run(cfg, url.rstrip("/"), own, now)
+    return _run(cfg, url.rstrip("/"), client, now)
+
+
+def _run(cfg: WitnessConfig, url: str, client: httpx.Client, now: int | None) -> Run:
     path = _state_file(cfg, url)
     state: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     log_keys = _log_keys(client, url, state.get("log_keys", []))
