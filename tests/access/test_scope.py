@@ -125,6 +125,8 @@ UNSCOPED_READS = {
     ("directory/auth.py", "signed_in_user"): "the user a session names, before its principal exists",
     ("directory/selectors.py", "user_by_upn"): "the operator's CLI on the host names a user",
     ("directory/services.py", "check_new_user"): "a user name is unique across the instance",
+    ("audit/selectors.py", "actors_named"): "narrows readable records by their actor's name; returns ids",
+    ("audit/sentences.py", "user_names"): "the names of the users readable records name by UPN",
 }
 
 

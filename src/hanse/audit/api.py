@@ -24,6 +24,7 @@ from hanse.audit import errors as audit_errors
 from hanse.audit.models import AuditRecord
 from hanse.audit.partner_center import operation
 from hanse.audit.selectors import (
+    AuditFilter,
     audit_page,
     checkpoint_of,
     consistency_proof,
@@ -170,8 +171,7 @@ def list_audit_records(
         principal=request.principal,  # type: ignore[attr-defined]
         size=size,
         token=token,
-        start=start,
-        end=end,
+        f=AuditFilter(start=start, end=end),
         match=partner_center_filter(filter, FILTER_FIELDS),
     )
     extra = {k: v.isoformat() for k, v in (("startDate", start), ("endDate", end)) if v}

@@ -6,7 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery, TextField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from hanse.access.principal import Principal
@@ -20,6 +21,7 @@ from hanse.audit import tree
 from hanse.audit.models import AuditRecord, Checkpoint, Cosignature
 from hanse.audit.partner_center import RESOURCE_TYPES, resource_condition
 from hanse.customers.models import Customer
+from hanse.directory.models import User
 from hanse.errors import Conflict, InvalidInput, NotFound
 
 
@@ -38,25 +40,80 @@ def _bad_filter(message: str) -> InvalidInput:
     return InvalidInput(api_errors.INVALID_REQUEST, data=[{"field": "query.filter", "message": message}])
 
 
+@dataclass(frozen=True)
+class AuditFilter:
+    """The audit log's filters, as the partner center's page and its CSV download take them.
+
+    ``action``: one action (``subscription.update``) or, ending in a dot, an area
+    (``subscription.``); ``actor``: part of the acting user's name or UPN; ``customer``: a
+    customer's id, or part of its name; ``text``: part of anything the record names (its
+    object's id, its request id, a value before or after)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    action: str = ""
+    actor: str = ""
+    customer: str = ""
+    text: str = ""
+
+
+def actors_named(text: str) -> QuerySet[User]:
+    """The ids of the users whose name holds ``text``, as a subquery: it narrows records the
+    reader may already read (which name their actor by UPN) and returns no user's data."""
+    return User.objects.filter(display_name__icontains=text).values("id")
+
+
+def audit_records(principal: Principal, f: AuditFilter = AuditFilter()) -> QuerySet[AuditRecord]:
+    """The records ``principal`` may read that pass ``f``, each with its customer (``with_customer``)."""
+    qs = with_customer(scoped(AuditRecord.objects.all(), principal, Action.AUDIT_VIEW), principal)
+    if f.start:
+        qs = qs.filter(at__gte=f.start)
+    if f.end:
+        qs = qs.filter(at__lt=f.end)
+    if f.action.endswith("."):
+        qs = qs.filter(action__startswith=f.action)
+    elif f.action:
+        qs = qs.filter(action=f.action)
+    if f.actor:
+        qs = qs.filter(Q(actor_upn__icontains=f.actor) | Q(actor_id__in=actors_named(f.actor)))
+    if f.customer:
+        customers = scoped(Customer.objects.all(), principal, Action.AUDIT_VIEW)
+        try:
+            customers = customers.filter(id=uuid.UUID(f.customer))
+        except ValueError:
+            customers = customers.filter(company_name__icontains=f.customer)
+        qs = qs.filter(tenant_id__in=customers.values("tenant_id"))
+    if f.text:
+        qs = qs.annotate(
+            before_text=Cast("before", TextField()), after_text=Cast("after", TextField())
+        ).filter(
+            Q(target_id__iexact=f.text)
+            | Q(request_id=f.text)
+            | Q(before_text__icontains=f.text)
+            | Q(after_text__icontains=f.text)
+        )
+    return qs
+
+
+def audit_record(principal: Principal, seq: int) -> AuditRecord:
+    """One record by its sequence number; NotFound out of the reader's scope, as if absent."""
+    record = audit_records(principal).filter(seq=seq).first()
+    if record is None:
+        raise NotFound(audit_errors.RECORD_NOT_FOUND, seq=seq)
+    return record
+
+
 def audit_page(
     *,
     principal: Principal,
     size: int,
     token: str | None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    action_prefix: str | None = None,
+    f: AuditFilter = AuditFilter(),
     match: Match | None = None,
 ) -> Page[AuditRecord]:
     """``match``: Partner Center's filter on ``customerId`` (equals), ``customerName`` (contains)
     or ``resourceType`` (equals)."""
-    qs = with_customer(scoped(AuditRecord.objects.all(), principal, Action.AUDIT_VIEW), principal)
-    if start:
-        qs = qs.filter(at__gte=start)
-    if end:
-        qs = qs.filter(at__lt=end)
-    if action_prefix:
-        qs = qs.filter(action__startswith=action_prefix)
+    qs = audit_records(principal, f)
     if match is not None and match.field == "customerId":
         try:
             qs = qs.filter(customer_ref=uuid.UUID(match.value))
