@@ -189,6 +189,8 @@ STATIC_ROOT = HANSE_INSTANCE.data_dir / "static"
 # Served from the packages' static folders: no collectstatic step before the first start.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Files a browser asks for at the root (favicon.ico), which every page would otherwise 404.
+WHITENOISE_ROOT = BASE_DIR / "web" / "root"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

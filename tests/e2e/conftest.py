@@ -26,8 +26,7 @@ STEP = 30  # TOTP time step (django-otp's default)
 @contextmanager
 def chromium(timeout_ms: int = 15_000, *, console_clean: bool = False) -> Iterator[Page]:
     """A page of a fresh headless Chromium, for tests that drive live ``hanse serve`` processes;
-    ``console_clean``: fail on any console error but the favicon's 404 (not for tests that visit
-    error pages on purpose)."""
+    ``console_clean``: fail on any console error (not for tests that visit error pages on purpose)."""
     from tests.conftest import skip_or_fail
 
     chromium_path = shutil.which("chromium") or "/usr/bin/chromium"
@@ -47,7 +46,7 @@ def chromium(timeout_ms: int = 15_000, *, console_clean: bool = False) -> Iterat
         try:
             yield page
             if console_clean:
-                assert not [e for e in errors if "/favicon.ico" not in e], errors
+                assert errors == []
         finally:
             context.close()
             browser.close()

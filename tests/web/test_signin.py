@@ -275,3 +275,13 @@ def test_a_fresh_sign_in_asked_by_an_authorization_request_signs_the_current_use
     r = client.get("/signin", {"next": "/oauth/authorize/?client_id=x&response_type=code"})
     assert r.status_code == 200 and b'name="password"' in r.content
     assert "_auth_user_id" not in client.session
+
+
+def test_the_browser_finds_the_favicon(client: Client) -> None:
+    """Every page links it, and a browser that asks for /favicon.ico anyway gets it, not a 404."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert '<link rel="icon" href="/favicon.ico"' in client.get("/signin").content.decode()

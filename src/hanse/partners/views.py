@@ -35,42 +35,18 @@ from hanse.web.confirm import Ask, ask, confirmed
 
 BACKEND = "hanse.directory.auth.UpnBackend"
 
-# Geometry of the seats chart (SVG user units).
-CHART_WIDTH = 640
-CHART_LABEL = 210
-CHART_BAR_MAX = 340
-CHART_ROW = 30
-CHART_BAR = 20
-CHART_TOP = 8
-
 
 @dataclass(frozen=True)
 class Bar:
     label: str
     seats: int
-    y: int
-    width: int
-    text_y: int
-    count_x: int
+    percent: float  # of the longest bar, which is the widest
 
 
 def _bars(rows: list[tuple[str, int]]) -> list[Bar]:
     top = max((seats for _name, seats in rows), default=0)
-    bars = []
-    for i, (name, seats) in enumerate(rows):
-        width = max(2, round(CHART_BAR_MAX * seats / top)) if top else 0
-        y = CHART_TOP + i * CHART_ROW
-        bars.append(
-            Bar(
-                label=name,
-                seats=seats,
-                y=y,
-                width=width,
-                text_y=y + CHART_BAR // 2 + 5,
-                count_x=CHART_LABEL + width + 8,
-            )
-        )
-    return bars
+    # A bar of one seat among thousands still shows (1%), so that no offer looks like none.
+    return [Bar(name, seats, max(1.0, round(100 * seats / top, 1)) if top else 0.0) for name, seats in rows]
 
 
 @require_action(Action.PARTNER_VIEW)
@@ -98,13 +74,6 @@ def overview(request: HttpRequest) -> HttpResponse:
         context.update(
             {
                 "bars": bars,
-                "chart": {
-                    "width": CHART_WIDTH,
-                    "height": CHART_TOP * 2 + CHART_ROW * len(bars),
-                    "label_x": CHART_LABEL - 8,
-                    "bar_x": CHART_LABEL,
-                    "bar_height": CHART_BAR,
-                },
                 "total_seats": sum(b.seats for b in bars),
             }
         )

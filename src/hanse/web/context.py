@@ -56,18 +56,21 @@ ROUTED_TASKS: dict[Action, tuple[str, ...]] = {
 }
 
 
-def _admin_center_tasks(principal: Any) -> bool:
-    """Whether a partner's user does some of its tasks in the admin center here: then the partner
-    center's navigation links to it."""
+def _admin_center_page(principal: Any) -> str | None:
+    """Where a partner's user does its tasks that this instance routes to the admin center (the
+    partner center's navigation links there), or None: it does them all in the partner center.
+    Its customers' users first; its own users for whom manages only those."""
     if principal.tenant_kind != "partner":
-        return False
+        return None
     cfg = instance()
-    return any(
-        cfg.task_place(task) == "admincenter"
+    routed = [
+        action
         for action, tasks in ROUTED_TASKS.items()
-        if principal.can(action)
-        for task in tasks
-    )
+        if principal.can(action) and any(cfg.task_place(task) == "admincenter" for task in tasks)
+    ]
+    if Action.CUSTOMER_USER_MANAGE in routed:
+        return "admincenter:home"
+    return "admincenter:partner_users" if routed else None
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -76,6 +79,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if principal is not None:
         urls = dict.fromkeys(url for _label, url, action in NAV if principal.can(action))
         nav = [{"label": label, "url": url} for label, url, _action in NAV if urls.pop(url, 0) is None]
-        if _admin_center_tasks(principal):
-            nav.append({"label": _("Admin center"), "url": "admincenter:home"})
+        admin_center = _admin_center_page(principal)
+        if admin_center:
+            nav.append({"label": _("Admin center"), "url": admin_center})
     return {"hanse_instance": instance(), "nav": nav, "principal": principal}
