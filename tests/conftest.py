@@ -127,6 +127,19 @@ def make_user(db: None) -> Any:
     return make
 
 
+def person(tenant: Tenant, name: str, *roles: Role, upn: str | None = None) -> User:
+    """A user with a person's name (the pages show it), its first name in its UPN by default."""
+    return directory.user_create(
+        actor=SYSTEM,
+        tenant=tenant,
+        upn=upn or f"{name.split()[0].lower()}@{tenant.domain}",
+        display_name=name,
+        roles=list(roles),
+        password=PASSWORD,
+        must_change_password=False,
+    ).user
+
+
 @pytest.fixture
 def partner(make_partner: Any) -> Partner:
     return make_partner()

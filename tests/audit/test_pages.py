@@ -15,24 +15,10 @@ from hanse.access.roles import Role
 from hanse.audit.models import AuditRecord
 from hanse.commerce.models import Subscription
 from hanse.commerce.services import SubscriptionChange, subscription_update
-from hanse.directory import services as directory
-from hanse.directory.models import User
-from tests.conftest import PASSWORD, SYSTEM, principal_of
+from tests.conftest import person, principal_of
 from tests.customers.web import order, signed_in, text
 
 pytestmark = pytest.mark.django_db
-
-
-def named(tenant: Any, display_name: str, *roles: Role) -> User:
-    return directory.user_create(
-        actor=SYSTEM,
-        tenant=tenant,
-        upn=f"{display_name.split()[0].lower()}@{tenant.domain}",
-        display_name=display_name,
-        roles=list(roles),
-        password=PASSWORD,
-        must_change_password=False,
-    ).user
 
 
 @pytest.fixture
@@ -46,8 +32,8 @@ def story(make_partner: Any, make_customer: Any, offers: Any, swap_instance: Any
     swap_instance(mfa_required_roles=())
     s = Story()
     s.partner = make_partner()
-    s.anna = named(s.partner.tenant, "Anna Schmidt", Role.ADMIN_AGENT)
-    s.admin = named(s.partner.tenant, "Gerda Global", Role.GLOBAL_ADMIN)
+    s.anna = person(s.partner.tenant, "Anna Schmidt", Role.ADMIN_AGENT)
+    s.admin = person(s.partner.tenant, "Gerda Global", Role.GLOBAL_ADMIN)
     s.contoso = make_customer(s.partner, name="Contoso GmbH")
     s.other = make_customer(s.partner, name="Tailspin AG")
     anna = principal_of(s.anna)
@@ -64,7 +50,7 @@ def story(make_partner: Any, make_customer: Any, offers: Any, swap_instance: Any
     )
     s.change = AuditRecord.objects.get(action="subscription.update")
     s.rival = make_partner()
-    rival_admin = named(s.rival.tenant, "Rita Rival", Role.GLOBAL_ADMIN)
+    rival_admin = person(s.rival.tenant, "Rita Rival", Role.GLOBAL_ADMIN)
     s.fabrikam = make_customer(s.rival, name="Fabrikam SA")
     order(principal_of(rival_admin), s.fabrikam, ("ENTERPRISE-E3", 3))
     s.rival_record = AuditRecord.objects.filter(partner_id=s.rival.account.id).last()

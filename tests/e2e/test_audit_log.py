@@ -15,32 +15,18 @@ from playwright.sync_api import Page, expect
 from hanse.access.roles import Role
 from hanse.commerce.models import Subscription
 from hanse.commerce.services import LineItem, SubscriptionChange, order_create, subscription_update
-from hanse.directory import services as directory
-from hanse.directory.models import User
-from tests.conftest import PASSWORD, SYSTEM, principal_of
+from tests.conftest import PASSWORD, person, principal_of
 from tests.e2e.conftest import path_is, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def named(tenant: Any, name: str, role: Role) -> User:
-    return directory.user_create(
-        actor=SYSTEM,
-        tenant=tenant,
-        upn=f"{name.split()[0].lower()}@{tenant.domain}",
-        display_name=name,
-        roles=[role],
-        password=PASSWORD,
-        must_change_password=False,
-    ).user
 
 
 def test_filter_read_follow_and_download(
     page: Page, partner: Any, make_customer: Any, swap_instance: Any, offers: Any, tmp_path: Path
 ) -> None:
     swap_instance(mfa_required_roles=())
-    anna = named(partner.tenant, "Anna Schmidt", Role.ADMIN_AGENT)
-    admin = named(partner.tenant, "Gerda Global", Role.GLOBAL_ADMIN)
+    anna = person(partner.tenant, "Anna Schmidt", Role.ADMIN_AGENT)
+    admin = person(partner.tenant, "Gerda Global", Role.GLOBAL_ADMIN)
     contoso, other = make_customer(partner, name="Contoso GmbH"), make_customer(partner, name="Tailspin AG")
     for customer in (contoso, other):
         order_create(actor=principal_of(anna), customer_id=customer.id, lines=[LineItem("ENTERPRISE-E3", 10)])

@@ -16,10 +16,9 @@ from hanse.access.roles import Role
 from hanse.audit.models import AuditRecord
 from hanse.commerce.models import Subscription
 from hanse.commerce.services import LineItem, order_create
-from hanse.directory import services as directory
 from hanse.directory.models import Tenant, User
 from hanse.licensing.services import licence_update
-from tests.conftest import PASSWORD, SYSTEM, principal_of
+from tests.conftest import PASSWORD, SYSTEM, person, principal_of
 from tests.e2e.conftest import CHROMIUM_ARGS, sign_in
 
 pytestmark = pytest.mark.browser
@@ -37,16 +36,9 @@ class Seat:
     pages: list[str]
 
 
-def person(tenant: Tenant, role: Role, name: str) -> User:
-    return directory.user_create(
-        actor=SYSTEM,
-        tenant=tenant,
-        upn=f"{role.value.replace('_', '-')}.{name.split()[0].lower()}@{tenant.domain}",
-        display_name=name,
-        roles=[role],
-        password=PASSWORD,
-        must_change_password=False,
-    ).user
+def seat_user(tenant: Tenant, role: Role, name: str) -> User:
+    upn = f"{role.value.replace('_', '-')}.{name.split()[0].lower()}@{tenant.domain}"
+    return person(tenant, name, role, upn=upn)
 
 
 def everyone(partner: Any, make_customer: Any, make_tenant: Any) -> list[Seat]:
@@ -76,17 +68,15 @@ def everyone(partner: Any, make_customer: Any, make_tenant: Any) -> list[Seat]:
     p = partner.tenant
     provider, trustee = make_tenant(Tenant.Kind.PROVIDER), make_tenant(Tenant.Kind.TRUSTEE)
     return [
-        Seat(
-            person(p, Role.GLOBAL_ADMIN, LONG_NAME), [c, s, f"{c}users/", f"{c}users/{u}/", f"{c}cart", audit]
-        ),
-        Seat(person(p, Role.ADMIN_AGENT, "Anna Schmidt"), [c, s, f"{c}billing", f"{c}licences", audit]),
-        Seat(person(p, Role.SALES_AGENT, "Sven Verkauf"), [c, s, f"{c}cart"]),
-        Seat(person(p, Role.USER_MANAGEMENT_ADMIN, "Uwe Nutzer"), []),
-        Seat(person(p, Role.BILLING_ADMIN, "Berta Rechnung"), []),
-        Seat(person(p, Role.HELPDESK_AGENT, "Hilde Hilfe"), [c, s]),
+        Seat(seat_user(p, Role.GLOBAL_ADMIN, LONG_NAME), [c, s, f"{c}users/", f"{c}users/{u}/", audit]),
+        Seat(seat_user(p, Role.ADMIN_AGENT, "Anna Schmidt"), [c, s, f"{c}billing", f"{c}licences", audit]),
+        Seat(seat_user(p, Role.SALES_AGENT, "Sven Verkauf"), [c, s, f"{c}cart"]),
+        Seat(seat_user(p, Role.USER_MANAGEMENT_ADMIN, "Uwe Nutzer"), []),
+        Seat(seat_user(p, Role.BILLING_ADMIN, "Berta Rechnung"), []),
+        Seat(seat_user(p, Role.HELPDESK_AGENT, "Hilde Hilfe"), [c, s]),
         Seat(User.objects.get(id=it_admin.id), [f"/admin-center/customers/{customer.id}/users/{u}/"]),
-        Seat(person(provider, Role.OPERATOR, "Olga Operator"), ["/access/new"]),
-        Seat(person(trustee, Role.TRUSTEE_OFFICER, "Tilda Treuhand"), []),
+        Seat(seat_user(provider, Role.OPERATOR, "Olga Operator"), ["/access/new"]),
+        Seat(seat_user(trustee, Role.TRUSTEE_OFFICER, "Tilda Treuhand"), []),
         Seat(None, ["/signin", "/enrol"]),
     ]
 
@@ -207,9 +197,9 @@ def test_the_seats_chart_shows_whole_names_at_every_width_and_in_german(
     swap_instance(mfa_required_roles=())
     customer = make_customer(partner)
     lines = [LineItem("WORKPLACE-PREMIUM", 200), LineItem("ENTERPRISE-E5", 1600), LineItem("BACKUP-1TB", 3)]
-    seller = principal_of(person(partner.tenant, Role.ADMIN_AGENT, "Anna"))
+    seller = principal_of(seat_user(partner.tenant, Role.ADMIN_AGENT, "Anna"))
     order_create(actor=seller, customer_id=customer.id, lines=lines)
-    sign_in(page, person(partner.tenant, Role.GLOBAL_ADMIN, LONG_NAME).upn, PASSWORD)
+    sign_in(page, seat_user(partner.tenant, Role.GLOBAL_ADMIN, LONG_NAME).upn, PASSWORD)
     for language in ("en", "de"):
         cookie = {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.url}
         page.context.add_cookies([cookie])  # type: ignore[list-item]
