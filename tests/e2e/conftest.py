@@ -52,6 +52,15 @@ def chromium(timeout_ms: int = 15_000, *, console_clean: bool = False) -> Iterat
             browser.close()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here drives Chromium: marked ``browser``, so that CI runs these journeys once
+    (on SQLite) and keeps the PostgreSQL pass for what the database changes."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(autouse=True)
 def _reset_axes() -> Iterator[None]:
     """No sign-in failures carry over from one test to the next."""
