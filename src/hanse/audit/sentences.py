@@ -161,6 +161,64 @@ AREAS: list[tuple[str, Any, list[tuple[str, Any]]]] = [
 LABELS: dict[str, Any] = {action: label for _p, _a, actions in AREAS for action, label in actions}
 
 
+# The sentences that need no more than the actor, the object and the customer (and the peer,
+# requester or reason a snapshot names); the others are built by their own method below.
+PLAIN: dict[str, Any] = {
+    "customer.create": gettext_lazy("%(actor)s added the customer %(customer)s"),
+    "customer.import": gettext_lazy("%(actor)s imported the customer %(customer)s"),
+    "customer.update_billing": gettext_lazy("%(actor)s changed the billing profile of %(customer)s"),
+    "subscription.suspend": gettext_lazy("%(actor)s suspended %(object)s for %(customer)s"),
+    "subscription.reactivate": gettext_lazy("%(actor)s reactivated %(object)s for %(customer)s"),
+    "subscription.cancel": gettext_lazy("%(actor)s cancelled %(object)s for %(customer)s"),
+    "user.create": gettext_lazy("%(actor)s created the user %(object)s"),
+    "user.update": gettext_lazy("%(actor)s changed the user %(object)s"),
+    "user.delete": gettext_lazy("%(actor)s deleted the user %(object)s"),
+    "user.restore": gettext_lazy("%(actor)s restored the user %(object)s"),
+    "user.purge": gettext_lazy("%(actor)s removed the user %(object)s for good"),
+    "user.reset_password": gettext_lazy("%(actor)s reset the password of %(object)s"),
+    "user.activate": gettext_lazy("%(actor)s allowed %(object)s to sign in"),
+    "user.deactivate": gettext_lazy("%(actor)s blocked sign-in for %(object)s"),
+    "user.mfa_enrol": gettext_lazy("%(object)s set up two-step verification"),
+    "offer.add": gettext_lazy("%(actor)s added the offer %(object)s to the catalogue"),
+    "partner.create": gettext_lazy("%(actor)s created the partner account %(object)s"),
+    "partner.activated": gettext_lazy("%(actor)s activated the partner account %(object)s"),
+    "partner.reactivated": gettext_lazy("%(actor)s reactivated the partner account %(object)s"),
+    "tenant.create": gettext_lazy("%(actor)s created the tenant %(object)s"),
+    "token.issue": gettext_lazy("%(actor)s issued an API token for %(object)s"),
+    "token.revoke": gettext_lazy("%(actor)s revoked an API token of %(object)s"),
+    "token.issue_refused": gettext_lazy("%(actor)s was refused an API token for %(object)s"),
+    "oauth.client_add": gettext_lazy("%(actor)s registered the application %(object)s"),
+    "access.approve": gettext_lazy(
+        "%(actor)s approved the access of %(requester)s to the data of %(customer)s"
+    ),
+    "access.deny": gettext_lazy("%(actor)s denied the access of %(requester)s to the data of %(customer)s"),
+    "access.revoke": gettext_lazy(
+        "%(actor)s revoked the access of %(requester)s to the data of %(customer)s"
+    ),
+    "access.complete": gettext_lazy(
+        "%(actor)s ended the access of %(requester)s to the data of %(customer)s"
+    ),
+    "access.review": gettext_lazy(
+        "%(actor)s reviewed the access of %(requester)s to the data of %(customer)s"
+    ),
+    "migration.consent": gettext_lazy("%(actor)s recorded the consent of %(customer)s to its move"),
+    "migration.consent_withdraw": gettext_lazy("%(actor)s withdrew the consent of %(customer)s to its move"),
+    "migration.start": gettext_lazy("%(actor)s started the move of %(customer)s to %(peer)s"),
+    "migration.freeze": gettext_lazy("%(actor)s froze %(customer)s for its move to %(peer)s"),
+    "migration.verify": gettext_lazy("%(actor)s verified the copy of %(customer)s at %(peer)s"),
+    "migration.cutover": gettext_lazy("%(actor)s completed the move of %(customer)s to %(peer)s"),
+    "migration.fail": gettext_lazy("The move of %(customer)s to %(peer)s failed"),
+    "migration.retry": gettext_lazy("%(actor)s retried the move of %(customer)s"),
+    "migration.rollback": gettext_lazy("%(actor)s asked to roll back the move of %(customer)s: %(reason)s"),
+    "migration.rolled_back": gettext_lazy("%(actor)s rolled back the move of %(customer)s"),
+    "migration.import": gettext_lazy("%(actor)s delivered data of %(customer)s to this instance"),
+    "migration.import_remove": gettext_lazy("%(actor)s removed the data delivered for %(customer)s"),
+    "migration.purge": gettext_lazy("%(actor)s removed the data of %(customer)s after its move"),
+    "tenant_link.create": gettext_lazy("%(actor)s linked the partner account to %(object)s at %(peer)s"),
+    "tenant_link.remove": gettext_lazy("%(actor)s removed the link to %(object)s at %(peer)s"),
+}
+
+
 def action_label(action: str) -> str:
     """The action's name for people; an action without one keeps its code."""
     label = LABELS.get(action)
@@ -379,61 +437,13 @@ class _Reading:
         }
         if r.action in special:
             return special[r.action](base)
-        template = self.plain().get(r.action)
+        template = PLAIN.get(r.action)
         if template is None:  # an action added later, before its sentence: its code
             return _("%(actor)s: %(action)s on %(object)s"), {**base, "action": r.action}
         base["peer"] = str(self.value("peer") or "")
         base["requester"] = str(self.value("requester") or "")
         base["reason"] = str(self.value("reason") or "")
-        return template, base
-
-    def plain(self) -> dict[str, str]:
-        return {
-            "customer.create": _("%(actor)s added the customer %(customer)s"),
-            "customer.import": _("%(actor)s imported the customer %(customer)s"),
-            "customer.update_billing": _("%(actor)s changed the billing profile of %(customer)s"),
-            "subscription.suspend": _("%(actor)s suspended %(object)s for %(customer)s"),
-            "subscription.reactivate": _("%(actor)s reactivated %(object)s for %(customer)s"),
-            "subscription.cancel": _("%(actor)s cancelled %(object)s for %(customer)s"),
-            "user.create": _("%(actor)s created the user %(object)s"),
-            "user.update": _("%(actor)s changed the user %(object)s"),
-            "user.delete": _("%(actor)s deleted the user %(object)s"),
-            "user.restore": _("%(actor)s restored the user %(object)s"),
-            "user.purge": _("%(actor)s removed the user %(object)s for good"),
-            "user.reset_password": _("%(actor)s reset the password of %(object)s"),
-            "user.activate": _("%(actor)s allowed %(object)s to sign in"),
-            "user.deactivate": _("%(actor)s blocked sign-in for %(object)s"),
-            "user.mfa_enrol": _("%(object)s set up two-step verification"),
-            "offer.add": _("%(actor)s added the offer %(object)s to the catalogue"),
-            "partner.create": _("%(actor)s created the partner account %(object)s"),
-            "partner.activated": _("%(actor)s activated the partner account %(object)s"),
-            "partner.reactivated": _("%(actor)s reactivated the partner account %(object)s"),
-            "tenant.create": _("%(actor)s created the tenant %(object)s"),
-            "token.issue": _("%(actor)s issued an API token for %(object)s"),
-            "token.revoke": _("%(actor)s revoked an API token of %(object)s"),
-            "token.issue_refused": _("%(actor)s was refused an API token for %(object)s"),
-            "oauth.client_add": _("%(actor)s registered the application %(object)s"),
-            "access.approve": _("%(actor)s approved the access of %(requester)s to the data of %(customer)s"),
-            "access.deny": _("%(actor)s denied the access of %(requester)s to the data of %(customer)s"),
-            "access.revoke": _("%(actor)s revoked the access of %(requester)s to the data of %(customer)s"),
-            "access.complete": _("%(actor)s ended the access of %(requester)s to the data of %(customer)s"),
-            "access.review": _("%(actor)s reviewed the access of %(requester)s to the data of %(customer)s"),
-            "migration.consent": _("%(actor)s recorded the consent of %(customer)s to its move"),
-            "migration.consent_withdraw": _("%(actor)s withdrew the consent of %(customer)s to its move"),
-            "migration.start": _("%(actor)s started the move of %(customer)s to %(peer)s"),
-            "migration.freeze": _("%(actor)s froze %(customer)s for its move to %(peer)s"),
-            "migration.verify": _("%(actor)s verified the copy of %(customer)s at %(peer)s"),
-            "migration.cutover": _("%(actor)s completed the move of %(customer)s to %(peer)s"),
-            "migration.fail": _("The move of %(customer)s to %(peer)s failed"),
-            "migration.retry": _("%(actor)s retried the move of %(customer)s"),
-            "migration.rollback": _("%(actor)s asked to roll back the move of %(customer)s: %(reason)s"),
-            "migration.rolled_back": _("%(actor)s rolled back the move of %(customer)s"),
-            "migration.import": _("%(actor)s delivered data of %(customer)s to this instance"),
-            "migration.import_remove": _("%(actor)s removed the data delivered for %(customer)s"),
-            "migration.purge": _("%(actor)s removed the data of %(customer)s after its move"),
-            "tenant_link.create": _("%(actor)s linked the partner account to %(object)s at %(peer)s"),
-            "tenant_link.remove": _("%(actor)s removed the link to %(object)s at %(peer)s"),
-        }
+        return str(template), base
 
     def subscription_bought(self, base: dict[str, Any]) -> Clause:
         n = int(self.after.get("quantity") or 0)

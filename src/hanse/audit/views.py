@@ -53,7 +53,7 @@ class AuditFilterForm(forms.Form):
 
     def audit_filter(self) -> AuditFilter:
         """The filter the valid fields make; a field in error filters nothing (the page says so)."""
-        f = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        f = self.cleaned_data  # the valid fields only (is_valid has run)
         return AuditFilter(
             start=_day(f.get("start")),
             end=_day(f.get("end"), end=True),
