@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -15,6 +15,11 @@ _shift: contextvars.ContextVar[timedelta] = contextvars.ContextVar("hanse_clock_
 
 def now() -> datetime:
     return timezone.now() + _shift.get()
+
+
+def today() -> date:
+    """The day in UTC: the instance bills and counts days in UTC, wherever its reader is."""
+    return now().astimezone(UTC).date()
 
 
 @contextmanager

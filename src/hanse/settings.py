@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "hanse.trustee",
     "hanse.links",
     "hanse.migration",
+    "hanse.billing",
     "django_htmx",
     "hanse.admincenter",
     "hanse.api",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import ClassVar
 
 from django.db import models
@@ -56,14 +57,22 @@ class Offer(models.Model):
         return self.id
 
 
+# The price a catalogue file gives is in force from the start: billing rates every day, and a
+# day before any price list would have no price.
+SINCE_ALWAYS = date(2000, 1, 1)
+
+
 class OfferPrice(models.Model):
+    """A seat's monthly price in one currency, in force from ``valid_from`` until the next one."""
+
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="prices")
     currency = models.CharField(max_length=3)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    valid_from = models.DateField(default=SINCE_ALWAYS)
 
     class Meta:
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["offer", "currency"], name="offer_price_unique"),
+            models.UniqueConstraint(fields=["offer", "currency", "valid_from"], name="offer_price_unique"),
             models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="offer_price_not_negative"),
         ]
 

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from hanse import clock
 from hanse.access.principal import Principal
 from hanse.access.roles import Action
 from hanse.access.scope import require
@@ -29,16 +30,22 @@ def offers_for_market(*, principal: Principal, country: str) -> list[MarketOffer
     currency = market_currency(country)
     prices = (
         OfferPrice.objects.select_related("offer")
-        .filter(currency=currency, offer__is_available=True)
-        .order_by("offer__product_name", "offer__name")
+        .filter(currency=currency, offer__is_available=True, valid_from__lte=clock.today())
+        .order_by("offer__product_name", "offer__name", "offer_id", "valid_from")
     )
-    return [MarketOffer(p.offer, country.upper(), currency, p.unit_price) for p in prices]
+    current = {p.offer_id: p for p in prices}  # the last one in force today, per offer
+    return [MarketOffer(p.offer, country.upper(), currency, p.unit_price) for p in current.values()]
 
 
 def market_offer(*, offer_id: str, country: str) -> MarketOffer:
     """One offer at the price of a customer's market; used when ordering."""
     currency = market_currency(country)
-    price = OfferPrice.objects.select_related("offer").filter(offer_id=offer_id, currency=currency).first()
+    price = (
+        OfferPrice.objects.select_related("offer")
+        .filter(offer_id=offer_id, currency=currency, valid_from__lte=clock.today())
+        .order_by("-valid_from")
+        .first()
+    )
     if price is None:
         if not Offer.objects.filter(id=offer_id).exists():
             raise NotFound(errors.OFFER_NOT_FOUND, offer=str(offer_id)[:64])

@@ -15,6 +15,7 @@ from hanse.access.principal import Principal
 from hanse.access.roles import Action
 from hanse.access.scope import scoped
 from hanse.audit import services as audit
+from hanse.billing.services import seat_change_record
 from hanse.catalog.models import Offer
 from hanse.catalog.selectors import market_offer
 from hanse.commerce import errors
@@ -125,6 +126,7 @@ def order_create(*, actor: Principal, customer_id: uuid.UUID, lines: list[LineIt
             friendly_name=sub.friendly_name,
             subscription=sub,
         )
+        seat_change_record(sub, actor=actor, action=Action.SUBSCRIPTION_MANAGE, reason="subscription.create")
         audit.record(
             actor=actor,
             action="subscription.create",
@@ -234,6 +236,7 @@ def subscription_update(
     sub.version += 1
     sub.updated_at = clock.now()
     sub.save()
+    seat_change_record(sub, actor=actor, action=Action.SUBSCRIPTION_MANAGE, reason=action)
     audit.record(
         actor=actor,
         action=action,

@@ -71,6 +71,18 @@ class MigrationPolicy:
 
 
 @dataclass(frozen=True)
+class BillingPolicy:
+    """Who sells to the partners on their invoices (docs/billing.md): the seller's name, address,
+    country and VAT number, and an optional file of VAT rates that replaces the bundled one."""
+
+    seller_name: str = ""
+    seller_address: tuple[str, ...] = ()
+    seller_country: str = ""
+    seller_vat_id: str = ""
+    vat_rates_file: Path | None = None
+
+
+@dataclass(frozen=True)
 class AuditPolicy:
     """The verifiable log (docs/audit.md): the log's origin line and key, how often a checkpoint is
     signed, and the witnesses whose cosignatures the instance accepts (their verifier keys)."""
@@ -137,6 +149,7 @@ class InstanceConfig:
     oidc_key_file: Path | None = None  # the RS256 key's PEM; else generated into data_dir
     migration: MigrationPolicy = field(default_factory=lambda: MigrationPolicy())
     audit: AuditPolicy = field(default_factory=lambda: AuditPolicy())
+    billing: BillingPolicy = field(default_factory=lambda: BillingPolicy())
 
     @property
     def is_sovereign(self) -> bool:
@@ -237,6 +250,7 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
             "oidc",
             "migration",
             "audit",
+            "billing",
         }
     )
 
@@ -367,6 +381,9 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
     trustee = _trustee_policy(_Reader(source, top.get("trustee", dict, {}), "trustee"), trustee_required)
     migration = _migration_policy(_Reader(source, top.get("migration", dict, {}), "migration"), base)
     audit = _audit_policy(_Reader(source, top.get("audit", dict, {}), "audit"), base, iid)
+    billing = _billing_policy(
+        _Reader(source, top.get("billing", dict, {}), "billing"), base, inst.text("name"), boundary[0].upper()
+    )
 
     return InstanceConfig(
         id=iid,
@@ -394,6 +411,25 @@ def parse_config(data: dict[str, Any], *, source: str, base: Path) -> InstanceCo
         oidc_key_file=(base / key_file).resolve() if key_file else None,
         migration=migration,
         audit=audit,
+        billing=billing,
+    )
+
+
+def _billing_policy(b: _Reader, base: Path, name: str, country: str) -> BillingPolicy:
+    b.unknown({"seller_name", "seller_address", "seller_country", "seller_vat_id", "vat_rates_file"})
+    address = b.get("seller_address", list, [])
+    if not all(isinstance(line, str) for line in address) or len(address) > 6:
+        raise b.fail("seller_address", "must be a list of at most 6 lines of text")
+    seller_country = b.get("seller_country", str, country).strip().upper()
+    if len(seller_country) != 2 or not seller_country.isalpha():
+        raise b.fail("seller_country", "must be an ISO country code such as DE")
+    rates = b.get("vat_rates_file", str, "")
+    return BillingPolicy(
+        seller_name=b.get("seller_name", str, name).strip() or name,
+        seller_address=tuple(line.strip() for line in address),
+        seller_country=seller_country,
+        seller_vat_id=b.get("seller_vat_id", str, "").strip(),
+        vat_rates_file=(base / rates).resolve() if rates else None,
     )
 
 

@@ -184,6 +184,8 @@ class ImportStateOut(Schema):
     customerId: uuid.UUID
     attempt: int
     status: str
+    # The day the target bills from: the source bills up to the day before (docs/billing.md §5).
+    cutoverAt: datetime | None = None
 
 
 @imports_router.post(
@@ -227,7 +229,9 @@ def post_cutover(request: HttpRequest, customer_id: uuid.UUID, body: CutoverIn) 
         actor=request.principal, customer_id=customer_id, attempt=body.attempt, checksum=body.checksum
     )
     crash_point("target.cutover.committed")
-    return ImportStateOut(customerId=customer_id, attempt=imp.attempt, status=imp.status)
+    return ImportStateOut(
+        customerId=customer_id, attempt=imp.attempt, status=imp.status, cutoverAt=imp.cutover_at
+    )
 
 
 @imports_router.delete(

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -26,6 +27,7 @@ from hanse.access.roles import Action
 from hanse.access.scope import scoped
 from hanse.audit import services as audit
 from hanse.audit.models import AuditHead
+from hanse.billing.services import customer_seats_record
 from hanse.errors import DomainError
 from hanse.faults import crash_point
 from hanse.instance.current import instance
@@ -62,6 +64,7 @@ def _step(
     *,
     audit_action: str = "",
     detail: dict[str, Any] | None = None,
+    also: Callable[[], None] | None = None,
     **fields: Any,
 ) -> bool:
     """Move from the state read to ``to``, if nobody moved it meanwhile: one transaction with the
@@ -76,6 +79,8 @@ def _step(
         if not changed:
             return False
         event(move, to, attempt=move.attempt, **(detail or {}))
+        if also is not None:
+            also()
         if audit_action:
             customer = move.customer
             audit.record(
@@ -302,9 +307,13 @@ def _verify(move: CustomerMigration) -> None:
 def _cutover(move: CustomerMigration) -> None:
     """The target serves the customer from its answer on; the source, from this commit on, is a
     read-only copy kept ``retention_days``, then purged."""
-    peer_api.cutover(WORKER, _link(move), move.customer_id, move.attempt, move.checksum)
+    answer = peer_api.cutover(WORKER, _link(move), move.customer_id, move.attempt, move.checksum)
     crash_point("source.cutover.acked")
     now = clock.now()
+    # The target bills from the day of its cutover, the source up to the day before: each
+    # seat-day once, whichever side of midnight this step runs (docs/billing.md §5).
+    since = answer.get("cutoverAt")
+    day = datetime.fromisoformat(since).astimezone(UTC).date() if isinstance(since, str) else now.date()
     purge_after = now + timedelta(days=instance().migration.retention_days)
     if _step(
         move,
@@ -313,6 +322,14 @@ def _cutover(move: CustomerMigration) -> None:
         detail={"checksum": move.checksum},
         cutover_at=now,
         purge_after=purge_after,
+        also=lambda: customer_seats_record(
+            actor=WORKER,
+            action=MANAGE,
+            customer_id=move.customer_id,
+            reason="migration.cutover",
+            day=day,
+            seats=0,
+        ),
     ):
         # Lost with a crash right here, it is queued again at the next worker start (resume).
         schedule_purge(purge_after)

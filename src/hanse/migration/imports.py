@@ -29,6 +29,7 @@ from hanse.access.scope import require, scoped
 from hanse.audit import notes
 from hanse.audit import services as audit
 from hanse.audit.offline import VerifyError, check_history
+from hanse.billing.services import customer_seats_record
 from hanse.catalog.models import Offer
 from hanse.commerce.models import Order, OrderLineItem, Subscription
 from hanse.customers.models import Customer
@@ -543,6 +544,9 @@ def import_cutover(*, actor: Principal, customer_id: uuid.UUID, attempt: int, ch
     crash_point("target.cutover.written")  # the tenant active, not committed
     imp.status, imp.cutover_at = Import.Status.ACTIVE, clock.now()
     imp.save(update_fields=["status", "cutover_at"])
+    customer_seats_record(
+        actor=actor, action=IMPORT, customer_id=customer_id, reason="migration.cutover", day=clock.today()
+    )
     audit.record(
         actor=actor,
         action="migration.cutover",

@@ -28,6 +28,10 @@ class PartnerAccount(models.Model):
     activated_at = models.DateTimeField(null=True, blank=True)
     # Why the operator suspended it (required, shown to the partner); cleared on reactivation.
     suspension_reason = models.TextField(max_length=1000, blank=True)
+    # The billing profile its invoices are addressed to, kept by its Billing admin.
+    billing_address = models.TextField(_("billing address"), max_length=600, blank=True)
+    vat_id = models.CharField(_("VAT number"), max_length=20, blank=True)
+    invoice_language = models.CharField(_("invoice language"), max_length=5, default="en")
 
     # A partner account is the partner's own data, not its customers'.
     hanse_scope = Scope(partner="id", tenant="tenant_id", data=None)
