@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from itertools import pairwise
 
 # ISO 4217 minor units of the currencies the markets use; every other one has two.
 MINOR_UNITS: dict[str, int] = {"ISK": 0}
@@ -123,7 +124,7 @@ def accrue(
     total = Fraction(0)
     last_seats, unit_price = 0, Decimal(0)
     first_day = last_day = None
-    for a, b in zip(points, points[1:], strict=False):
+    for a, b in pairwise(points):
         seats = state_at(changes, a)
         if not seats:
             continue
