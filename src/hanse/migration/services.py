@@ -292,9 +292,9 @@ def migration_purge_due() -> int:
             }
             lines = scoped(OrderLineItem.objects.all(), worker, MANAGE).filter(order__customer=customer)
             lines.delete()
-            gone["subscriptions"] = (
-                scoped(Subscription.objects.all(), worker, MANAGE).filter(customer=customer).delete()[0]
-            )
+            # Their seat changes go with them (the invoices issued keep what they billed).
+            _, deleted = scoped(Subscription.objects.all(), worker, MANAGE).filter(customer=customer).delete()
+            gone["subscriptions"] = deleted.get("commerce.Subscription", 0)
             gone["orders"] = scoped(Order.objects.all(), worker, MANAGE).filter(customer=customer).delete()[0]
             ApiToken.objects.filter(user__in=users).delete()
             gone["users"] = users.count()
