@@ -122,6 +122,15 @@ AREAS: list[tuple[str, Any, list[tuple[str, Any]]]] = [
         ],
     ),
     (
+        "billing.",
+        gettext_lazy("Billing"),
+        [
+            ("billing.invoice_issue", gettext_lazy("Invoice issued")),
+            ("billing.invoice_credit", gettext_lazy("Credit note issued")),
+            ("billing.profile", gettext_lazy("Partner billing profile changed")),
+        ],
+    ),
+    (
         "tenant_link.",
         gettext_lazy("Link to another instance"),
         [

@@ -185,7 +185,7 @@ def _issue(
     )
     audit.record(
         actor=actor,
-        action="invoice.issue" if kind == Invoice.Type.INVOICE else "invoice.credit",
+        action="billing.invoice_issue" if kind == Invoice.Type.INVOICE else "billing.invoice_credit",
         target_type="Invoice",
         target_id=invoice.number,
         partner_id=account.id,
