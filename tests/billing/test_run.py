@@ -161,3 +161,32 @@ def test_a_credit_note_takes_lines_back_once_and_leaves_the_invoice_as_it_was(se
     with pytest.raises(DomainError) as e:
         credit_note_issue(actor=SYSTEM, number=note.number, line_numbers=None, reason="x")
     assert e.value.code == 7606
+
+
+def test_the_billing_profile_is_the_partners_own_and_addresses_the_next_invoice(seller, partner, make_user):
+    from hanse.billing.services import billing_profile_update
+
+    start = month_ago(1)
+    seller.buy(start, "WORKPLACE-BASIC", 1)
+    billing_admin = principal_of(make_user(partner.tenant, Role.BILLING_ADMIN))
+    billing_profile_update(
+        actor=billing_admin, address="Hafenstraße 1\n\n20457 Hamburg ", vat_id="de123456789", language="de"
+    )
+    record = AuditRecord.objects.get(action="billing.profile")
+    assert record.after == {
+        "address": "Hafenstraße 1\n20457 Hamburg",
+        "vatId": "DE123456789",
+        "language": "de",
+    }
+    (invoice,) = billing_run(actor=SYSTEM, period=Period.of(start)).issued
+    assert invoice.buyer["address"] == ["Hafenstraße 1", "20457 Hamburg"]
+    assert (invoice.buyer["vatId"], invoice.buyer["language"]) == ("DE123456789", "de")
+
+    with pytest.raises(DomainError) as e:
+        billing_profile_update(actor=billing_admin, address="x\n" * 7, vat_id="", language="de")
+    assert e.value.code == 7610
+    sales = principal_of(make_user(partner.tenant, Role.SALES_AGENT))
+    with pytest.raises(DomainError) as e:
+        billing_profile_update(actor=sales, address="", vat_id="", language="en")
+    assert e.value.status == 403
+    assert AuditRecord.objects.filter(action="billing.profile").count() == 1

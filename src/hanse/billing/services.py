@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,6 +30,9 @@ from hanse.instance.current import instance
 from hanse.partners.models import PartnerAccount
 
 RUN = Action.INSTANCE_OPERATE
+# What an invoice line keeps of its draft, by value: the draft's fields less its currency (the
+# invoice's) and its exact amount (rounded into ``amount``).
+LINE_FIELDS = tuple(f.name for f in fields(Draft) if f.name not in ("currency", "exact"))
 S = Subscription.Status
 
 
@@ -116,33 +120,8 @@ def _next_number(year: int) -> str:
 
 
 def _line(invoice: Invoice, number: int, d: Draft, *, credits: InvoiceLine | None = None) -> InvoiceLine:
-    return InvoiceLine(
-        invoice=invoice,
-        number=number,
-        credits=credits,
-        customer_id=d.customer_id,
-        customer_name=d.customer_name,
-        customer_domain=d.customer_domain,
-        customer_country=d.customer_country,
-        subscription_id=d.subscription_id,
-        subscription_name=d.subscription_name,
-        order_id=d.order_id,
-        offer_id=d.offer_id,
-        offer_name=d.offer_name,
-        sku_guid=d.sku_guid,
-        billing_cycle=d.billing_cycle,
-        charge_type=d.charge_type,
-        charge_start=d.charge_start,
-        charge_end=d.charge_end,
-        quantity=d.quantity,
-        days=d.days,
-        seat_days=d.seat_days,
-        unit_price=d.unit_price,
-        amount=d.amount,
-        tax_category=d.tax_category,
-        tax_rate=d.tax_rate,
-        tax=d.tax,
-    )
+    values = {f: getattr(d, f) for f in LINE_FIELDS}
+    return InvoiceLine(invoice=invoice, number=number, credits=credits, **values)
 
 
 def _issue(
@@ -302,30 +281,13 @@ def _bill_partner(
 
 
 def _negated(line: InvoiceLine) -> Draft:
+    """The line taken back: the same seat-days, the amount and tax with the opposite sign."""
     return Draft(
-        customer_id=line.customer_id,
-        customer_name=line.customer_name,
-        customer_domain=line.customer_domain,
-        customer_country=line.customer_country,
-        subscription_id=line.subscription_id,
-        subscription_name=line.subscription_name,
-        order_id=line.order_id,
-        offer_id=line.offer_id,
-        offer_name=line.offer_name,
-        sku_guid=line.sku_guid,
-        billing_cycle=line.billing_cycle,
+        **{f: getattr(line, f) for f in LINE_FIELDS if f not in ("charge_type", "amount", "tax")},
         currency=line.invoice.currency,
         charge_type=CHARGE_CREDIT,
-        charge_start=line.charge_start,
-        charge_end=line.charge_end,
-        quantity=line.quantity,
-        days=line.days,
-        seat_days=line.seat_days,
-        unit_price=line.unit_price,
-        exact=-line.amount,  # type: ignore[arg-type]
+        exact=-Fraction(line.amount),
         amount=-line.amount,
-        tax_category=line.tax_category,
-        tax_rate=line.tax_rate,
         tax=-line.tax,
     )
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -544,8 +545,13 @@ def import_cutover(*, actor: Principal, customer_id: uuid.UUID, attempt: int, ch
     crash_point("target.cutover.written")  # the tenant active, not committed
     imp.status, imp.cutover_at = Import.Status.ACTIVE, clock.now()
     imp.save(update_fields=["status", "cutover_at"])
+    # From the day it answers as cutoverAt, not from a second reading of the clock past midnight.
     customer_seats_record(
-        actor=actor, action=IMPORT, customer_id=customer_id, reason="migration.cutover", day=clock.today()
+        actor=actor,
+        action=IMPORT,
+        customer_id=customer_id,
+        reason="migration.cutover",
+        day=imp.cutover_at.astimezone(UTC).date(),
     )
     audit.record(
         actor=actor,
