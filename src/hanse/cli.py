@@ -116,6 +116,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     from hanse.audit.tasks import start_timer
+    from hanse.billing.tasks import start_timer as start_billing_timer
     from hanse.directory.tasks import resume_user_imports
     from hanse.migration.engine import resume as resume_migrations
 
@@ -125,6 +126,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     resume_user_imports()
     resume_migrations()
     start_timer()  # the log's timed checkpoint (docs/audit.md)
+    start_billing_timer()  # the monthly billing run (docs/billing.md)
     argv = ["--no-reload", "--queue-name", "*", "--interval", str(args.interval)]
     if args.batch:
         argv.append("--batch")
@@ -318,6 +320,15 @@ def _audit_command(fn: Callable[[argparse.Namespace], int]) -> Callable[[argpars
     return run
 
 
+def _django_command(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        setup_django(args.config)
+        _ensure_migrated()
+        return fn(args)
+
+    return run
+
+
 def _migration_command(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         setup_django(args.config)
@@ -440,6 +451,10 @@ def build_parser() -> argparse.ArgumentParser:
     from hanse.migration.cli import add_commands
 
     add_commands(sub, command, _migration_command)
+
+    from hanse.billing.cli import add_commands as add_billing_commands
+
+    add_billing_commands(sub, command, _django_command)
 
     audit = sub.add_parser("audit", help="The audit log.", description="The audit log.")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)

@@ -36,6 +36,7 @@ urlpatterns = [
     # Users and licences in the partner center (where the instance's task routing allows them).
     path("", include("hanse.admincenter.partnercenter_urls")),
     path("catalog/", include("hanse.catalog.urls")),
+    path("billing/", include("hanse.billing.urls")),
     path("audit/", include("hanse.audit.urls")),
     path("access/", include("hanse.trustee.urls")),
     path("", include("hanse.web.urls")),

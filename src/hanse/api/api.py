@@ -170,6 +170,7 @@ for _exc, _handler in ERROR_HANDLERS.items():
 
 def _mount() -> None:
     from hanse.audit.api import router as audit_router
+    from hanse.billing.api import router as billing_router
     from hanse.catalog.api import router as catalog_router
     from hanse.commerce.api import router as commerce_router
     from hanse.customers.api import router as customers_router
@@ -187,6 +188,7 @@ def _mount() -> None:
         customers_router,
         catalog_router,
         commerce_router,
+        billing_router,
         users_router,
         partner_users_router,
         audit_router,

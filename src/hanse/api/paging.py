@@ -22,6 +22,7 @@ from ninja import Header, Query
 from hanse.errors import ErrorSpec, InvalidInput
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 BAD_TOKEN = ErrorSpec(1010, 400, _("The continuation token is not valid. Start again from the first page."))
 BAD_SIZE = ErrorSpec(1011, 400, _("size must be between 1 and %(max)s."))
@@ -43,8 +44,8 @@ CONTINUATION = Header(None, alias="MS-ContinuationToken")
 
 
 @dataclass(frozen=True)
-class Page(Generic[M]):
-    items: list[M]
+class Page(Generic[T]):
+    items: list[T]
     total: int
     next_token: str | None
 
@@ -96,6 +97,24 @@ def page(
     rows = rows[:size]
     next_token = _encode([getattr(rows[-1], k) for k in keys]) if more and rows else None
     return Page(items=rows, total=total, next_token=next_token)
+
+
+def page_of(items: Sequence[T], *, size: int, token: str | None) -> Page[T]:
+    """A page of a list computed afresh for each request, in an order that does not change
+    between requests: the token holds the position of the next item."""
+    if not 1 <= size <= MAX_SIZE:
+        raise InvalidInput(BAD_SIZE, max=MAX_SIZE)
+    start = 0
+    if token:
+        try:
+            start = int(_decode(token, 1)[0])
+        except ValueError:
+            raise InvalidInput(BAD_TOKEN) from None
+        if not 0 <= start <= len(items):
+            raise InvalidInput(BAD_TOKEN)
+    rows = list(items[start : start + size])
+    more = start + size < len(items)
+    return Page(items=rows, total=len(items), next_token=_encode([start + size]) if more else None)
 
 
 def _link(path: str, query: dict[str, Any], token: str | None) -> dict[str, Any]:

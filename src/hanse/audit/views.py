@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, time
@@ -12,7 +10,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +23,7 @@ from hanse.audit.selectors import AuditFilter, audit_page, audit_record, audit_r
 from hanse.audit.sentences import action_choices, describe
 from hanse.audit.services import checkpoint_write
 from hanse.errors import Conflict
+from hanse.web.downloads import csv_response
 
 CSV_CHUNK = 500
 
@@ -136,21 +135,11 @@ def audit_detail(request: HttpRequest, seq: int) -> HttpResponse:
     return render(request, "audit/detail.html", context)
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
-
-
 @require_action(Action.AUDIT_VIEW)
 def audit_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered records as CSV, streamed a chunk at a time, so that memory stays flat."""
     principal = request.principal  # type: ignore[attr-defined]
     _form, f, _kept = _filtered(request)
-    language = translation.get_language()
     # The log as it stands now: reading it under a grant adds records (access.read), which the
     # download must not chase.
     until = audit_records(principal, f).order_by("-seq").values_list("seq", flat=True).first() or 0
@@ -169,49 +158,31 @@ def audit_csv(request: HttpRequest) -> StreamingHttpResponse:
         _("Record hash"),
     ]
 
-    def rows() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
+    def chunks() -> Iterator[list[tuple[object, ...]]]:
+        after = 0
+        while True:
+            window = audit_records(principal, f).filter(seq__gt=after, seq__lte=until)
+            chunk = list(window.order_by("seq")[:CSV_CHUNK])
+            if not chunk:
+                return
+            yield [
+                (
+                    e.record.seq,
+                    e.record.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                    e.text,
+                    e.label,
+                    e.record.action,
+                    e.record.actor_upn,
+                    e.customer.text if e.customer else "",
+                    getattr(e.record, "customer_ref", None) or "",
+                    e.record.target_type,
+                    e.record.target_id,
+                    e.record.request_id,
+                    e.record.hash,
+                )
+                for e in describe(principal, chunk)
+            ]
+            after = chunk[-1].seq
 
-        def flush() -> str:
-            text = buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            return text
-
-        # The response is read after the view returns: the language goes with it.
-        with translation.override(language):
-            writer.writerow([str(h) for h in header])
-            yield flush()
-            after = 0
-            while True:
-                window = audit_records(principal, f).filter(seq__gt=after, seq__lte=until)
-                chunk = list(window.order_by("seq")[:CSV_CHUNK])
-                if not chunk:
-                    return
-                for e in describe(principal, chunk):
-                    r = e.record
-                    writer.writerow(
-                        _cell(v)
-                        for v in (
-                            r.seq,
-                            r.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                            e.text,
-                            e.label,
-                            r.action,
-                            r.actor_upn,
-                            e.customer.text if e.customer else "",
-                            getattr(r, "customer_ref", None) or "",
-                            r.target_type,
-                            r.target_id,
-                            r.request_id,
-                            r.hash,
-                        )
-                    )
-                yield flush()
-                after = chunk[-1].seq
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = clock.now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
-    return response
+    return csv_response(header, chunks(), filename=f"audit-{stamp}.csv")

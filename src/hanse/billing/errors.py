@@ -22,3 +22,4 @@ BILLING_ADDRESS_INVALID = ErrorSpec(
     400,
     _("Give the billing address in at most 6 lines of 100 characters and a VAT number of at most 20."),
 )
+UNBILLED_PERIOD_INVALID = ErrorSpec(7611, 400, _("period is current or previous."))

@@ -14,6 +14,8 @@ NAV: list[tuple[Any, str, Action]] = [
     (_("CSP overview"), "partners:overview", Action.PARTNER_VIEW),
     (_("Customers"), "customers:list", Action.CUSTOMER_VIEW),
     (_("Catalogue"), "catalog:list", Action.PRICING_VIEW),
+    (_("Billing"), "billing:invoices", Action.BILLING_MANAGE),
+    (_("Price lists"), "billing:prices", Action.PRICING_VIEW),
     (_("Partner users"), "pcusers:partner_users", Action.PARTNER_USER_MANAGE),
     (_("Partners"), "operator:partners", Action.INSTANCE_OPERATE),
     (_("Audit log"), "audit:list", Action.AUDIT_VIEW),
