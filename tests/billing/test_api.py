@@ -4,6 +4,7 @@ with continuation paging, unbilled charges, and the PDF, read back as text."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -54,7 +55,9 @@ def test_the_billing_admin_reads_its_invoices_in_partner_centers_shape(billed, p
     )
 
 
-def test_line_items_page_with_a_continuation_token_and_add_up_to_the_invoice(billed, partner, make_user, api_for):
+def test_line_items_page_with_a_continuation_token_and_add_up_to_the_invoice(
+    billed, partner, make_user, api_for
+):
     invoice, subs = billed
     client = api_for(make_user(partner.tenant, Role.GLOBAL_ADMIN))
     first = _lines(client, invoice.number, size=2).json()
@@ -69,7 +72,11 @@ def test_line_items_page_with_a_continuation_token_and_add_up_to_the_invoice(bil
     assert sum(Decimal(i["totalForCustomer"]) for i in items) == invoice.total
     line = items[0]
     assert line["attributes"]["objectType"] == "LicenseBasedLineItem"
-    assert (line["offerId"], line["chargeType"], line["currency"]) == ("WORKPLACE-BASIC", "cycleCharge", "EUR")
+    assert (line["offerId"], line["chargeType"], line["currency"]) == (
+        "WORKPLACE-BASIC",
+        "cycleCharge",
+        "EUR",
+    )
     assert line["quantity"] == 2 and line["seatDays"] == 2 * Period.of(month_ago(1)).days
     assert line["durableOfferId"] == line["skuId"] and line["invoiceNumber"] == invoice.number
 
@@ -85,7 +92,9 @@ def test_other_line_item_kinds_are_a_clear_400(billed, partner, make_user, api_f
     assert r.status_code == 400 and r.json()["code"] == 7609
 
 
-def test_roles_without_billing_and_other_partners_see_no_invoice(billed, partner, make_partner, make_user, api_for):
+def test_roles_without_billing_and_other_partners_see_no_invoice(
+    billed, partner, make_partner, make_user, api_for
+):
     invoice, _ = billed
     for role in (Role.ADMIN_AGENT, Role.SALES_AGENT, Role.HELPDESK_AGENT):
         r = api_for(make_user(partner.tenant, role)).get(f"/v1/invoices/{invoice.number}")
@@ -158,7 +167,7 @@ def test_the_pdf_is_in_the_partners_language_with_its_numbers_and_dates(billed, 
     german = f"{-credit.total:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
     assert f"-{german}" in text.replace("\u00a0", " ")
     assert f"Seite 1 von {pages}" in text
-    assert f"Korrigiert Rechnung {invoice.number}" in text
+    assert re.search(rf"Korrigiert Rechnung\s+{invoice.number}", text)
     month = {1: "Januar", 2: "Februar", 3: "März", 4: "April", 5: "Mai", 6: "Juni", 7: "Juli"}
     month |= {8: "August", 9: "September", 10: "Oktober", 11: "November", 12: "Dezember"}
     assert f"{credit.period_start.day}. {month[credit.period_start.month]}" in text
