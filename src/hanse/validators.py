@@ -31,6 +31,22 @@ SkuId = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
 DOMAIN_RE = re.compile(DOMAIN_PATTERN)
 
 
+# Each pattern any_case made, with its words: the API's messages name the words, not the pattern.
+ANY_CASE: dict[str, tuple[str, ...]] = {}
+
+
+def any_case(*words: str) -> str:
+    """A pattern for one of ``words`` in any letter case: ECMAScript, which OpenAPI clients use,
+    has no inline case-insensitive flag, so each letter is a class of its two cases."""
+
+    def spell(word: str) -> str:
+        return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+    pattern = "^(" + "|".join(spell(w) for w in words) + ")$"
+    ANY_CASE[pattern] = words
+    return pattern
+
+
 def is_domain(value: str) -> bool:
     return 3 <= len(value) <= 253 and bool(DOMAIN_RE.match(value))
 

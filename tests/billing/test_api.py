@@ -7,15 +7,18 @@ import io
 import re
 from datetime import timedelta
 from decimal import Decimal
+from unittest.mock import ANY
 
 import pytest
 from pypdf import PdfReader
 
 from hanse import clock
 from hanse.access.roles import Role
+from hanse.billing import selectors
 from hanse.billing.models import Invoice
 from hanse.billing.rating import Period
 from hanse.billing.services import billing_profile_update, billing_run, credit_note_issue
+from hanse.errors import InvalidInput
 from tests.billing.conftest import SYSTEM, month_ago
 from tests.conftest import principal_of
 
@@ -82,14 +85,26 @@ def test_line_items_page_with_a_continuation_token_and_add_up_to_the_invoice(
 
 
 @pytest.mark.parametrize(
-    "query",
-    [{"provider": "azure"}, {"invoicelineitemtype": "UsageLineItems"}],
+    ("query", "words"),
+    [({"provider": "azure"}, "office"), ({"invoicelineitemtype": "UsageLineItems"}, "BillingLineItems")],
     ids=["provider", "type"],
 )
-def test_other_line_item_kinds_are_a_clear_400(billed, partner, make_user, api_for, query):
+def test_other_line_item_kinds_are_a_clear_400(billed, partner, make_user, api_for, query, words):
     invoice, _ = billed
-    r = _lines(api_for(make_user(partner.tenant, Role.BILLING_ADMIN)), invoice.number, **query)
-    assert r.status_code == 400 and r.json()["code"] == 7609
+    user = make_user(partner.tenant, Role.BILLING_ADMIN)
+    client = api_for(user)
+    r = _lines(client, invoice.number, **query)
+    (field,) = query
+    assert r.status_code == 400 and r.json()["code"] == 1001
+    assert r.json()["data"] == [
+        {"field": f"query.{field}", "message": f"must be one of {words}, in any letter case", "type": ANY},
+    ]
+    german = _lines(api_for(user, **{"X-Locale": "de"}), invoice.number, **query).json()["data"][0]["message"]
+    assert german == f"muss einer der Werte {words} sein, in beliebiger Groß- und Kleinschreibung"
+    assert (
+        _lines(client, invoice.number, provider="OFFICE", invoicelineitemtype="billinglineitems").status_code
+        == 200
+    )
 
 
 def test_roles_without_billing_and_other_partners_see_no_invoice(
@@ -124,7 +139,12 @@ def test_unbilled_shows_what_this_period_accrued_through_today(seller, partner, 
         "/v1/invoices/unbilled/lineitems",
         {"provider": "office", "invoicelineitemtype": "BillingLineItems", "period": "next"},
     )
-    assert bad.status_code == 400 and bad.json()["code"] == 7611
+    assert bad.status_code == 400 and bad.json()["data"][0]["field"] == "query.period"
+    with pytest.raises(InvalidInput) as e:
+        selectors.unbilled(
+            principal=principal_of(make_user(partner.tenant, Role.BILLING_ADMIN)), period="next"
+        )  # the pages pass it on
+    assert e.value.code == 7610
 
 
 def test_the_previous_period_is_unbilled_until_its_invoice_is_issued(seller, partner, make_user, api_for):
@@ -187,3 +207,26 @@ def test_a_pdf_of_many_lines_runs_over_pages_each_numbered(seller, partner, make
     for n in range(1, pages + 1):
         assert f"Page {n} of {pages}" in text
     assert Invoice.objects.get().lines.count() == 70
+
+
+def test_the_pdf_writes_every_european_alphabet(partner, make_user, make_customer, offers):
+    from hanse.billing.documents import render
+    from tests.billing.conftest import Seller
+
+    names = [
+        "Dvořák s.r.o.",
+        "Kőbánya Kft.",
+        "Łódź Sp. z o.o.",
+        "Αθήνα Α.Ε.",  # noqa: RUF001 - Greek letters that look Latin, on purpose
+        "Þórshöfn ehf.",
+        "Пловдив ЕООД",
+    ]
+    actor = principal_of(make_user(partner.tenant, Role.ADMIN_AGENT))
+    for i, name in enumerate(names):
+        Seller(actor, make_customer(partner, name=name, domain=f"alphabet-{i}.example")).buy(
+            month_ago(1), "WORKPLACE-BASIC", 1
+        )
+    (invoice,) = billing_run(actor=SYSTEM, period=Period.of(month_ago(1))).issued
+    text, _ = _text(render(principal_of(make_user(partner.tenant, Role.BILLING_ADMIN)), invoice))
+    for name in names:
+        assert name in text

@@ -184,7 +184,7 @@ def test_the_billing_profile_is_the_partners_own_and_addresses_the_next_invoice(
 
     with pytest.raises(DomainError) as e:
         billing_profile_update(actor=billing_admin, address="x\n" * 7, vat_id="", language="de")
-    assert e.value.code == 7610
+    assert e.value.code == 7609
     sales = principal_of(make_user(partner.tenant, Role.SALES_AGENT))
     with pytest.raises(DomainError) as e:
         billing_profile_update(actor=sales, address="", vat_id="", language="en")

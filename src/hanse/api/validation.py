@@ -41,6 +41,15 @@ def _with(text: Promise, name: str, key: str) -> Message:
     return lambda ctx: str(text) % {name: ctx.get(key, "")}
 
 
+def _pattern(pattern: str) -> str | None:
+    if pattern in PATTERNS:
+        return str(PATTERNS[pattern])
+    if pattern in v.ANY_CASE:
+        words = ", ".join(v.ANY_CASE[pattern])
+        return str(_("must be one of %(values)s, in any letter case")) % {"values": words}
+    return None
+
+
 WHOLE_NUMBER = _fixed(_("must be a whole number"))
 TRUE_OR_FALSE = _fixed(_("must be true or false"))
 UUID = _fixed(_("must be an id (UUID)"))
@@ -59,9 +68,7 @@ MESSAGES: dict[str, Message] = {
         ngettext_lazy("must have at most %(n)s character", "must have at most %(n)s characters", "n"),
         "max_length",
     ),
-    "string_pattern_mismatch": lambda ctx: (
-        str(PATTERNS[ctx["pattern"]]) if ctx.get("pattern") in PATTERNS else None
-    ),
+    "string_pattern_mismatch": lambda ctx: _pattern(str(ctx.get("pattern", ""))),
     "too_short": _counted(
         ngettext_lazy("must have at least %(n)s item", "must have at least %(n)s items", "n"), "min_length"
     ),

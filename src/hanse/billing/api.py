@@ -17,7 +17,8 @@ from hanse.api.schemas import Attributes, CollectionLinks, ErrorBody
 from hanse.billing import documents, selectors
 from hanse.billing.charges import Draft
 from hanse.billing.models import Invoice, InvoiceLine
-from hanse.billing.selectors import LINE_TYPE_VALUE, PROVIDER, reconciliation
+from hanse.billing.selectors import LINE_TYPE_VALUE, PERIODS, PROVIDER, reconciliation
+from hanse.validators import any_case
 
 router = Router(tags=["Invoices"])
 
@@ -163,7 +164,11 @@ class LineItemCollectionOut(Schema):
     attributes: Attributes
 
 
-NAME = Query(..., max_length=64)
+# Hanse bills licence-based subscriptions only: Partner Center's "office" provider and its billing
+# line items, in whatever case the client writes them. The schema holds the rule, so that clients
+# read it and a wrong value is a 400 that names the field and the values it takes.
+PROVIDER_Q = Query(..., max_length=16, pattern=any_case(PROVIDER))
+LINE_TYPE_Q = Query(..., max_length=32, pattern=any_case(LINE_TYPE))
 
 
 @router.get(
@@ -186,16 +191,15 @@ def list_invoices(
 )
 def unbilled_lines(
     request: HttpRequest,
-    provider: str = NAME,
-    invoicelineitemtype: str = NAME,
-    period: str = Query("current", max_length=16),
-    currencyCode: str | None = Query(None, max_length=3),
+    provider: str = PROVIDER_Q,
+    invoicelineitemtype: str = LINE_TYPE_Q,
+    period: str = Query("current", max_length=16, pattern=any_case(*PERIODS)),
+    currencyCode: str | None = Query(None, max_length=3, pattern=r"^[A-Za-z]{3}$"),
     size: int = SIZE,
     seekOperation: str | None = SEEK,
     token: str | None = CONTINUATION,
 ) -> dict[str, Any]:
     del seekOperation
-    selectors.line_kind_check(provider, invoicelineitemtype)
     u = selectors.unbilled(principal=request.principal, period=period, currency=currencyCode)
     p = page_of(u.lines, size=size, token=token)
     extra = {"provider": provider, "invoicelineitemtype": invoicelineitemtype, "period": period}
@@ -223,14 +227,13 @@ def get_invoice(request: HttpRequest, invoice_id: InvoiceId) -> InvoiceOut:
 def invoice_lines(
     request: HttpRequest,
     invoice_id: InvoiceId,
-    provider: str = NAME,
-    invoicelineitemtype: str = NAME,
+    provider: str = PROVIDER_Q,
+    invoicelineitemtype: str = LINE_TYPE_Q,
     size: int = SIZE,
     seekOperation: str | None = SEEK,
     token: str | None = CONTINUATION,
 ) -> dict[str, Any]:
     del seekOperation
-    selectors.line_kind_check(provider, invoicelineitemtype)
     invoice = selectors.invoice_get(principal=request.principal, number=invoice_id)
     p = selectors.line_page(principal=request.principal, invoice=invoice, size=size, token=token)
     items = [LineItemOut.of(invoice.partner_id, line, invoice.currency) for line in p.items]

@@ -3,8 +3,9 @@
 reportlab draws PDF directly from Python, with no browser or system libraries behind it (the
 HTML route, WeasyPrint, needs Pango and Cairo from the system), it is BSD-licensed and kept by
 the same company since 2000, and its page templates give a footer on every page with the page
-count. The text is Bitstream Vera, the font reportlab ships: every Latin letter the EU's
-languages write, and the euro sign, embedded in the file.
+count. The text is DejaVu Sans, shipped beside this module (fonts/, its licence there): it has
+every letter the EU's and EFTA's languages write, Greek and Cyrillic included, which the font
+reportlab ships (Bitstream Vera) has not (no ř, no ő). The file embeds the subset it uses.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-import reportlab
 from django.db.models import Sum
 from django.http import HttpResponse
 from django.utils import formats, translation
@@ -38,8 +38,8 @@ from hanse.billing.rating import minor_units
 from hanse.billing.selectors import invoice_lines, iter_lines
 from hanse.billing.tax import TaxCategory
 
-FONTS = Path(reportlab.__file__).parent / "fonts"
-FONT, BOLD = "HanseVera", "HanseVera-Bold"
+FONTS = Path(__file__).parent / "fonts"
+FONT, BOLD = "HanseSans", "HanseSans-Bold"
 LANGUAGES = ("en", "de", "fr")
 DASH = "\u2013"  # between the first and the last day
 META = [("FONT", (0, 0), (-1, -1), FONT, 9)]
@@ -47,8 +47,9 @@ META = [("FONT", (0, 0), (-1, -1), FONT, 9)]
 
 def _fonts() -> None:
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(FONTS / "Vera.ttf")))
-        pdfmetrics.registerFont(TTFont(BOLD, str(FONTS / "VeraBd.ttf")))
+        pdfmetrics.registerFont(TTFont(FONT, str(FONTS / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont(BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
+        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
 
 
 def money(value: Decimal, currency: str) -> str:

@@ -14,12 +14,9 @@ NOTHING_TO_CREDIT = ErrorSpec(
 NOT_AN_INVOICE = ErrorSpec(7606, 409, _("%(number)s is a credit note: only an invoice can be credited."))
 LINE_NOT_ON_INVOICE = ErrorSpec(7607, 400, _("Invoice %(number)s has no line %(line)s."))
 CREDIT_REASON_REQUIRED = ErrorSpec(7608, 400, _("Say why the invoice is credited (at most 1000 characters)."))
-LINE_TYPE_UNKNOWN = ErrorSpec(
-    7609, 400, _("Use provider=office and invoicelineitemtype=BillingLineItems for line items.")
-)
 BILLING_ADDRESS_INVALID = ErrorSpec(
-    7610,
+    7609,
     400,
     _("Give the billing address in at most 6 lines of 100 characters and a VAT number of at most 20."),
 )
-UNBILLED_PERIOD_INVALID = ErrorSpec(7611, 400, _("period is current or previous."))
+UNBILLED_PERIOD_INVALID = ErrorSpec(7610, 400, _("period is current or previous."))

@@ -53,13 +53,6 @@ def invoice_lines(*, principal: Principal, invoice: Invoice) -> QuerySet[Invoice
     return scoped(InvoiceLine.objects.all(), principal, READ).filter(invoice=invoice).order_by("number")
 
 
-def line_kind_check(provider: str, line_type: str) -> None:
-    """Hanse bills licence-based subscriptions only: Partner Center's ``office`` provider and its
-    billing line items, however the client writes their case."""
-    if provider.lower() != "office" or line_type.lower() != "billinglineitems":
-        raise InvalidInput(errors.LINE_TYPE_UNKNOWN)
-
-
 def line_page(*, principal: Principal, invoice: Invoice, size: int, token: str | None) -> Page[InvoiceLine]:
     return page(
         invoice_lines(principal=principal, invoice=invoice),
