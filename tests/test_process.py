@@ -7,10 +7,12 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -68,6 +70,34 @@ def test_demo_rerun_reuses_the_directory(demo):
     result = hanse("demo", "--data-dir", str(demo), "--seed-only")
     assert result.returncode == 0, result.stderr
     assert (demo / "demo-users.json").read_text() == before
+
+
+def test_the_demo_has_months_of_issued_invoices_that_a_rerun_leaves_alone(demo):
+    today = datetime.now(UTC).date()
+    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    for instance, partner in (("de", "contoso-de.example"), ("eu", "fabrikam-eu.example")):
+        with sqlite3.connect(demo / f"{instance}.sqlite3") as db:
+            rows = db.execute(
+                "SELECT i.number, i.period_start, i.invoice_date, i.buyer FROM billing_invoice i"
+                " JOIN partners_partneraccount a ON a.id = i.partner_id"
+                " JOIN directory_tenant t ON t.id = a.tenant_id WHERE t.domain = ? ORDER BY i.number",
+                (partner,),
+            ).fetchall()
+        months = sorted({start[:7] for _, start, _, _ in rows})
+        assert len(months) >= 2 and months[-1] == last_month, (instance, months)
+        assert all(issued > start for _, start, issued, _ in rows)  # issued after its month
+        assert json.loads(rows[-1][3])["address"], "the partner's billing profile addresses it"
+        rerun = hanse(
+            "billing", "run", "--config", str(demo / f"{instance}.toml"), "--period", last_month, "--json"
+        )
+        assert rerun.returncode == 0, rerun.stderr
+        out = json.loads(rerun.stdout)
+        assert out["issued"] == 0 and out["alreadyIssued"] >= 1, out
+    with sqlite3.connect(demo / "de.sqlite3") as db:
+        numbers = [n.split("-") for (n,) in db.execute("SELECT number FROM billing_invoice ORDER BY number")]
+    for year in {y for _, y, _ in numbers}:
+        seqs = [int(seq) for de, y, seq in numbers if y == year and de == "de"]
+        assert seqs == list(range(1, len(seqs) + 1)), f"gapless in {year}"
 
 
 def test_init_is_idempotent(demo):

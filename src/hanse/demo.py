@@ -60,6 +60,12 @@ break_glass = true
 consent = "partner-attested"
 retention_days = 30
 
+# The seller on the partners' invoices (docs/billing.md). The worker bills each month on the 1st.
+[billing]
+seller_name = "Sovereign Cloud Germany GmbH"
+seller_address = ["Theodor-Heuss-Allee 2", "60486 Frankfurt am Main", "Deutschland"]
+seller_vat_id = "DE300000001"
+
 # The data trustee's witness co-signs the checkpoints of this instance's audit log (docs/audit.md).
 # The demo runs it at start; a trustee runs it from cron:
 # `hanse audit witness --config trustee-witness.toml --instance http://127.0.0.1:{port}`.
@@ -124,6 +130,13 @@ id = "us-east"
 name = "Virginia (outside Europe)"
 country = "US"
 geography = "americas"
+
+# The seller on the partners' invoices (docs/billing.md). The worker bills each month on the 1st.
+[billing]
+seller_name = "European Cloud B.V."
+seller_address = ["Gustav Mahlerplein 1", "1082 MS Amsterdam", "Nederland"]
+seller_country = "NL"
+seller_vat_id = "NL800000001B01"
 
 [database]
 url = "sqlite:///eu.sqlite3"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import unicodedata
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +15,12 @@ from hanse import clock
 from hanse.access.principal import Principal, system_principal
 from hanse.access.roles import PARTNER_ROLES, Action, Role
 from hanse.access.scope import scoped
+from hanse.billing.rating import Period
+from hanse.billing.services import billing_profile_update, billing_run
 from hanse.catalog.models import Offer
 from hanse.catalog.services import catalog_load
 from hanse.commerce.models import Subscription
-from hanse.commerce.services import LineItem, order_create
+from hanse.commerce.services import LineItem, SubscriptionChange, order_create, subscription_update
 from hanse.customers.models import Customer
 from hanse.customers.services import BillingProfile, customer_import
 from hanse.directory import services as directory
@@ -200,6 +202,7 @@ def seed(*, out: Path) -> None:
         add(first.tenant, "it-admin", f"IT admin ({first.company_name})", [Role.CUSTOMER_GLOBAL_ADMIN])
         if inst.trustee_required:
             _seed_access_requests(actor, first, f"operators.{inst.id}.example", f"trustee.{inst.id}.example")
+    _seed_billing(actor)
     if link_offered():  # customers may move from here: some have consented
         _seed_consents(customers, first)
 
@@ -395,9 +398,69 @@ def _seed_customers(
             LineItem(offer_id=offers[(i + k) % len(offers)].id, quantity=5 + (i * 7 + k * 11) % 60)
             for k in range(1 + i % 3)
         ]
-        if trials and i % 4 == 0:
-            lines.append(LineItem(offer_id=trials[i % len(trials)].id, quantity=10))
-        order = order_create(actor=actor, customer_id=customer.id, lines=lines)
+        # Bought two to three months ago, so that the Billing admin has issued invoices to open.
+        with clock.earlier(timedelta(days=85 - 6 * (i % 5))):
+            order = order_create(actor=actor, customer_id=customer.id, lines=lines)
+        first_sub = order.subscriptions.order_by("created_at").first()
+        if first_sub is not None and i % 3 == 1:  # grown since: a quantity change mid-month
+            with clock.earlier(timedelta(days=40 - i % 7)):
+                subscription_update(
+                    actor=actor,
+                    customer_id=customer.id,
+                    subscription_id=first_sub.id,
+                    change=SubscriptionChange(quantity=first_sub.quantity + 5),
+                    if_match=None,
+                )
+        if trials and i % 4 == 0:  # started today: still a trial when the migration plans
+            order_create(
+                actor=actor,
+                customer_id=customer.id,
+                lines=[LineItem(offer_id=trials[i % len(trials)].id, quantity=10)],
+            )
         if i < 4:
-            users.append(_seed_users(actor, customer, order.subscriptions.order_by("created_at").first()))
+            users.append(_seed_users(actor, customer, first_sub))
     return users
+
+
+# Where each active partner's invoices go: (address lines, VAT number, language).
+BILLING_PROFILES = {
+    "contoso-de.example": (
+        "Contoso Deutschland GmbH\nBuchhaltung\nMainzer Landstraße 50\n60325 Frankfurt am Main",
+        "DE811234567",
+        "de",
+    ),
+    "fabrikam-eu.example": (
+        "Fabrikam Europe B.V.\nAccounts payable\nKeizersgracht 100\n1015 AA Amsterdam",
+        "NL812345678B01",
+        "en",
+    ),
+    "northwind-eu.example": (
+        "Northwind Partners SAS\nComptabilité\n12 rue de la Paix\n75002 Paris",
+        "FR40812345678",
+        "fr",
+    ),
+}
+
+
+def _seed_billing(actor: Principal) -> None:
+    """The partners' billing profiles, then an invoice for every month since the first order, each
+    issued just after its month as the worker would have: the Billing admin has real ones to open."""
+    for domain, (address, vat_id, language) in BILLING_PROFILES.items():
+        admin = scoped(User.objects.all(), actor, Action.PARTNER_VIEW).filter(upn=f"admin@{domain}").first()
+        if admin is not None:
+            billing_profile_update(
+                actor=principal_for(admin), address=address, vat_id=vat_id, language=language
+            )
+    first = scoped(Subscription.objects.all(), actor, Action.CUSTOMER_VIEW).order_by("created_at").first()
+    if first is None:
+        return
+    now, period, current = (
+        clock.now(),
+        Period.of(first.created_at.astimezone(UTC).date()),
+        Period.of(clock.today()),
+    )
+    while period != current:
+        issued_at = datetime.combine(period.end, time(1), tzinfo=UTC)
+        with clock.earlier(now - issued_at):
+            billing_run(actor=actor, period=period)
+        period = period.next()
