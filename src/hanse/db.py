@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlparse
+
+if TYPE_CHECKING:
+    from django.db.models import Model
 
 
 def database_settings(url: str) -> dict[str, Any]:
@@ -48,3 +52,61 @@ def is_busy(exc: BaseException) -> bool:
 
 
 BUSY_RETRY_SECONDS = 2
+
+
+def insert_many(model: type[Model], names: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """INSERT rows of plain values with one statement run for every row (``executemany``).
+
+    ``bulk_create`` builds a model object per row, prepares every value through its field and
+    compiles a statement per batch that the driver's parameter limit allows (39 rows of 25 columns
+    on SQLite): for a billing run's ten thousand invoice lines, most of the run. Here each column's
+    adaptation is chosen once. Like ``bulk_create``, it sends no signals and calls no ``save``;
+    the rows must hold every column without a default, ready for the database's constraints."""
+    from django.db import connections, router
+
+    connection = connections[router.db_for_write(model)]
+    columns = [model._meta.get_field(name) for name in names]
+    adapters = [_adapter(column, connection) for column in columns]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(model._meta.db_table),
+        ", ".join(quote(column.column) for column in columns),  # type: ignore[attr-defined]
+        ", ".join(["%s"] * len(columns)),
+    )
+    prepared = [[v if a is None else a(v) for a, v in zip(adapters, row, strict=True)] for row in rows]
+    if prepared:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, prepared)
+
+
+_AS_IS = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "IntegerField",
+    "PositiveBigIntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+    "TextField",
+}
+
+
+def _adapter(field: Any, connection: Any) -> Callable[[Any], Any] | None:
+    """What a value of ``field`` needs before the driver takes it; None: nothing."""
+    target = field.target_field if field.is_relation else field
+    kind = target.get_internal_type()
+    if kind in _AS_IS:
+        return None
+    if kind == "UUIDField":
+        if connection.features.has_native_uuid_field:
+            return None
+        return lambda v: None if v is None else v.hex
+    if kind == "DecimalField":
+        adapt = connection.ops.adapt_decimalfield_value
+        return lambda v: adapt(v, target.max_digits, target.decimal_places)
+    if kind == "DateField":
+        return connection.ops.adapt_datefield_value
+    return lambda v: target.get_db_prep_save(v, connection)

@@ -20,6 +20,21 @@ from hanse.billing.tax import Tax
 from hanse.catalog.models import OfferPrice
 from hanse.commerce.models import Subscription
 
+_SUBSCRIPTION_FIELDS = (
+    "id",
+    "customer_id",
+    "customer__company_name",
+    "customer__tenant__domain",
+    "customer__country",
+    "friendly_name",
+    "order_id",
+    "offer_id",
+    "offer__name",
+    "offer__guid",
+    "billing_cycle",
+    "currency",
+    "unit_price",
+)
 CHARGE_CYCLE = "cycleCharge"
 CHARGE_CREDIT = "credit"
 
@@ -91,11 +106,12 @@ def partner_charges(
         changes[sub_id].append((day, seats))
     if not changes:
         return []
+    # Plain values, not model objects: a run rates tens of thousands of subscriptions at once.
     subs = list(
         scoped(Subscription.objects.all(), principal, action)
         .filter(id__in=list(changes))
-        .select_related("offer", "customer__tenant")
         .order_by("customer__company_name", "customer_id", "created_at", "id")
+        .values_list(*_SUBSCRIPTION_FIELDS, named=True)
     )
     prices = prices_for({s.offer_id for s in subs}, {s.currency for s in subs})
     drafts = []
@@ -108,15 +124,15 @@ def partner_charges(
         drafts.append(
             Draft(
                 customer_id=s.customer_id,
-                customer_name=s.customer.company_name,
-                customer_domain=s.customer.tenant.domain,
-                customer_country=s.customer.country,
+                customer_name=s.customer__company_name,
+                customer_domain=s.customer__tenant__domain,
+                customer_country=s.customer__country,
                 subscription_id=s.id,
                 subscription_name=s.friendly_name,
                 order_id=s.order_id,
                 offer_id=s.offer_id,
-                offer_name=s.offer.name,
-                sku_guid=s.offer.guid,
+                offer_name=s.offer__name,
+                sku_guid=s.offer__guid,
                 billing_cycle=s.billing_cycle,
                 currency=s.currency,
                 charge_type=CHARGE_CYCLE,
@@ -130,7 +146,7 @@ def partner_charges(
                 amount=amount,
                 tax_category=tax.category,
                 tax_rate=tax.rate,
-                tax=round_money(Fraction(amount) * Fraction(tax.rate) / 100, s.currency),
+                tax=round_money(Fraction(amount * tax.rate) / 100, s.currency),
             )
         )
     return drafts

@@ -28,15 +28,18 @@ def minor_units(currency: str) -> int:
     return MINOR_UNITS.get(currency, 2)
 
 
+CENT = Decimal("0.01")
+
+
 def round_money(value: Fraction, currency: str) -> Decimal:
-    """Half-up (away from zero at the half), to the currency's minor unit."""
-    scale = 10 ** minor_units(currency)
-    scaled = abs(value) * scale
-    units = int(scaled)
-    if scaled - units >= Fraction(1, 2):
+    """Half-up (away from zero at the half), to the currency's minor unit. In integers: a run
+    rounds two amounts per line, and Fraction's operators cost ten times as much."""
+    places = minor_units(currency)
+    units, rest = divmod(abs(value.numerator) * 10**places, value.denominator)
+    if 2 * rest >= value.denominator:
         units += 1
-    signed = units if value >= 0 else -units
-    return Decimal(signed).scaleb(-minor_units(currency)).quantize(Decimal("0.01"))
+    signed = units if value.numerator >= 0 else -units
+    return Decimal(signed).scaleb(-places).quantize(CENT)
 
 
 @dataclass(frozen=True, order=True)
@@ -121,7 +124,7 @@ def accrue(
     cuts.update(d for d, _ in prices if start < d < end)
     points = sorted(cuts)
     seat_days = days = 0
-    total = Fraction(0)
+    total = Decimal(0)  # a price has two decimals: its products with whole numbers are exact
     last_seats, unit_price = 0, Decimal(0)
     first_day = last_day = None
     for a, b in pairwise(points):
@@ -132,8 +135,8 @@ def accrue(
         price = price_at(prices, a)
         seat_days += seats * span
         days += span
-        total += Fraction(price) * seats * span
+        total += price * (seats * span)
         last_seats, unit_price = seats, price
         first_day = first_day or a
         last_day = b - timedelta(days=1)
-    return Accrual(seat_days, days, last_seats, unit_price, total / month_days, first_day, last_day)
+    return Accrual(seat_days, days, last_seats, unit_price, Fraction(total) / month_days, first_day, last_day)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from operator import attrgetter
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -25,6 +26,7 @@ from hanse.billing.models import Invoice, InvoiceCounter, InvoiceLine, SeatChang
 from hanse.billing.rating import Period
 from hanse.billing.tax import tax_for
 from hanse.commerce.models import Subscription
+from hanse.db import insert_many
 from hanse.errors import Conflict, InvalidInput, NotFound
 from hanse.instance.current import instance
 from hanse.partners.models import PartnerAccount
@@ -119,9 +121,8 @@ def _next_number(year: int) -> str:
     return f"{instance().id}-{year}-{counter.last:06d}"
 
 
-def _line(invoice: Invoice, number: int, d: Draft, *, credits: InvoiceLine | None = None) -> InvoiceLine:
-    values = {f: getattr(d, f) for f in LINE_FIELDS}
-    return InvoiceLine(invoice=invoice, number=number, credits=credits, **values)
+LINE_COLUMNS = ("invoice", "number", "credits", *LINE_FIELDS)
+_line_values = attrgetter(*LINE_FIELDS)
 
 
 def _issue(
@@ -159,8 +160,13 @@ def _issue(
         seller=seller(),
         buyer=buyer(account),
     )
-    InvoiceLine.objects.bulk_create(
-        [_line(invoice, n, d, credits=credited) for n, (d, credited) in enumerate(lines, 1)]
+    insert_many(
+        InvoiceLine,
+        LINE_COLUMNS,
+        (
+            (invoice.number, n, credited.id if credited else None, *_line_values(d))
+            for n, (d, credited) in enumerate(lines, 1)
+        ),
     )
     audit.record(
         actor=actor,
