@@ -74,9 +74,24 @@ def insert_many(model: type[Model], names: Sequence[str], rows: Iterable[Sequenc
         ", ".join(["%s"] * len(columns)),
     )
     prepared = [[v if a is None else a(v) for a, v in zip(adapters, row, strict=True)] for row in rows]
-    if prepared:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, prepared)
+    if not prepared:
+        return
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        # COPY, on the same connection and so in the same transaction: psycopg's pipelined
+        # executemany still runs one INSERT per row, and quotes each value in Python.
+        import psycopg
+
+        copy_sql = "COPY {} ({}) FROM STDIN".format(
+            quote(model._meta.db_table),
+            ", ".join(quote(column.column) for column in columns),  # type: ignore[attr-defined]
+        )
+        with psycopg.Cursor(connection.connection) as raw, raw.copy(copy_sql) as copy:
+            for row in prepared:
+                copy.write_row(row)
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, prepared)
 
 
 _AS_IS = {

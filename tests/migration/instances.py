@@ -288,11 +288,20 @@ def step_counts(_: str = "") -> dict[str, Any]:
         return qs.values(*fields).annotate(n=Count("id")).filter(n__gt=1).count()
 
     from hanse.audit.models import AuditRecord
+    from hanse.billing.models import SeatChange
     from hanse.migration.models import ImportBatch
 
     umzug = Customer.objects.filter(tenant__domain__startswith="umzug-")
     moves = CustomerMigration.objects.all()
+    seats: dict[str, list[list[object]]] = {}
+    for domain, offer, day, n in (
+        SeatChange.objects.filter(customer__in=umzug)
+        .order_by("customer__tenant__domain", "subscription__offer_id", "day", "id")
+        .values_list("customer__tenant__domain", "subscription__offer_id", "day", "seats")
+    ):  # the offer as both instances name it: E3_DE here is E3 there
+        seats.setdefault(f"{domain}/{offer.removesuffix('_DE')}", []).append([day.isoformat(), n])
     return {
+        "seats": seats,
         "audit": dict(
             AuditRecord.objects.filter(action__startswith="migration.")
             .values("action")

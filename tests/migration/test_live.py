@@ -118,6 +118,14 @@ def test_every_object_arrives_once_checksums_match_and_users_sign_in_there(live:
         == eu["audit"]["migration.import"]
     )
     assert de["audit"]["migration.cutover"] == eu["audit"]["migration.cutover"] == 5
+    # Billing: the source accrues a moved subscription up to its cutover day, the target from that
+    # day on, with the same seats: each seat-day accrues once, at one instance.
+    assert set(de["seats"]) == set(eu["seats"]) and len(de["seats"]) == 10
+    for key, source in de["seats"].items():
+        (day, seats), *later = eu["seats"][key]
+        assert later == [] and seats > 0, key
+        assert source[-1] == [day, 0] and source[-2][1] == seats, key
+        assert all(d <= day for d, _ in source), key
 
     verified = hanse("migration", "verify", "--config", str(live.de_toml))
     assert verified.returncode == 0, verified.stdout + verified.stderr
