@@ -55,7 +55,7 @@ BUSY_RETRY_SECONDS = 2
 
 
 def insert_many(model: type[Model], names: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    """INSERT rows of plain values with one statement run for every row (``executemany``).
+    """INSERT rows of plain values: one statement run for every row (``executemany``), or COPY.
 
     ``bulk_create`` builds a model object per row, prepares every value through its field and
     compiles a statement per batch that the driver's parameter limit allows (39 rows of 25 columns
@@ -67,31 +67,29 @@ def insert_many(model: type[Model], names: Sequence[str], rows: Iterable[Sequenc
     connection = connections[router.db_for_write(model)]
     columns = [model._meta.get_field(name) for name in names]
     adapters = [_adapter(column, connection) for column in columns]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(model._meta.db_table),
-        ", ".join(quote(column.column) for column in columns),  # type: ignore[attr-defined]
-        ", ".join(["%s"] * len(columns)),
-    )
     prepared = [[v if a is None else a(v) for a, v in zip(adapters, row, strict=True)] for row in rows]
     if not prepared:
         return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names_sql = ", ".join(quote(column.column) for column in columns)  # type: ignore[attr-defined]
     connection.ensure_connection()
     if connection.vendor == "postgresql":
         # COPY, on the same connection and so in the same transaction: psycopg's pipelined
         # executemany still runs one INSERT per row, and quotes each value in Python.
         import psycopg
 
-        copy_sql = "COPY {} ({}) FROM STDIN".format(
-            quote(model._meta.db_table),
-            ", ".join(quote(column.column) for column in columns),  # type: ignore[attr-defined]
-        )
-        with psycopg.Cursor(connection.connection) as raw, raw.copy(copy_sql) as copy:
+        with (
+            psycopg.Cursor(connection.connection) as raw,
+            raw.copy(f"COPY {table} ({names_sql}) FROM STDIN") as copy,
+        ):
             for row in prepared:
                 copy.write_row(row)
         return
     with connection.cursor() as cursor:
-        cursor.executemany(sql, prepared)
+        cursor.executemany(
+            f"INSERT INTO {table} ({names_sql}) VALUES ({', '.join(['%s'] * len(columns))})", prepared
+        )
 
 
 _AS_IS = {

@@ -454,12 +454,9 @@ def _seed_billing(actor: Principal) -> None:
     first = scoped(Subscription.objects.all(), actor, Action.CUSTOMER_VIEW).order_by("created_at").first()
     if first is None:
         return
-    now, period, current = (
-        clock.now(),
-        Period.of(first.created_at.astimezone(UTC).date()),
-        Period.of(clock.today()),
-    )
-    while period != current:
+    now = clock.now()
+    period = Period.of(first.created_at.astimezone(UTC).date())
+    while period != Period.of(now.astimezone(UTC).date()):
         issued_at = datetime.combine(period.end, time(1), tzinfo=UTC)
         with clock.earlier(now - issued_at):
             billing_run(actor=actor, period=period)
