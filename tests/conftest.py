@@ -255,6 +255,14 @@ def _fresh_rate_counts() -> None:
     ratelimit.reset()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_bearers() -> None:
+    """Verified tokens are kept in the process, beside an epoch that each test's rollback resets."""
+    from hanse.directory import bearer
+
+    bearer.forget()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _no_stray_postgres_sessions(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     """Live-server threads may still hold a connection when the session ends; PostgreSQL then

@@ -246,5 +246,5 @@ LOGGING = {
 }
 
 # UPNs are unique case-insensitively (a functional unique constraint), which Django's check
-# cannot see; the auth backend looks them up with iexact.
+# cannot see; the auth backend looks them up with the ieq lookup (hanse.db).
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]

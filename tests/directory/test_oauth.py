@@ -9,18 +9,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application, Grant, RefreshToken
 
+from hanse import clock
 from hanse.access.roles import Role
-from tests.conftest import PASSWORD, ApiClient
+from hanse.directory.services import user_set_active
+from tests.conftest import PASSWORD, SYSTEM, ApiClient
 
 REDIRECT_URI = "http://127.0.0.1:9/callback"
 CLIENT_SECRET = "s3cret-" + "x" * 40
@@ -252,16 +252,18 @@ def test_token_request_without_code_verifier_is_refused(app, agent):
 def test_expired_access_token_is_401(app, agent):
     token = access_token_for(app, agent.upn)
     client = ApiClient(token)
-    assert client.get("/v1/profiles/partner").status_code == 200
-    AccessToken.objects.update(expires=timezone.now() - timedelta(seconds=1))
-    assert_401(client.get("/v1/profiles/partner"))
+    assert client.get("/v1/profiles/partner").status_code == 200  # verified, and kept by the process
+    expiry = AccessToken.objects.get().expires
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clock, "now", lambda: expiry)
+        assert_401(client.get("/v1/profiles/partner"))
 
 
 def test_access_token_of_deactivated_user_is_401(app, agent):
     token = access_token_for(app, agent.upn)
     client = ApiClient(token)
     assert client.get("/v1/profiles/partner").status_code == 200
-    type(agent).objects.filter(pk=agent.pk).update(is_active=False)
+    user_set_active(actor=SYSTEM, user=agent, active=False)
     assert_401(client.get("/v1/profiles/partner"))
 
 
@@ -282,6 +284,7 @@ def test_an_api_token_minted_with_an_oauth_token_ends_when_that_is_revoked(app, 
     assert minted.status_code == 201, minted.content
     api_token = minted.json()["token"]
     assert ApiClient(api_token).get("/v1/profiles/partner").status_code == 200
+    assert ApiClient(access).get("/v1/profiles/partner").status_code == 200  # both kept by the process
     revoked = Client().post(
         "/oauth/revoke_token/",
         {"token": access, "client_id": app.client_id, "client_secret": CLIENT_SECRET},

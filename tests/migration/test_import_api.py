@@ -320,8 +320,9 @@ def test_a_taken_user_name_or_domain_refuses_the_batch_and_writes_nothing(peer, 
             "customers": [
                 {
                     "id": CID,
-                    "domain": "schon-da.example",
-                    "users": ["ada@arriving.example", "free@arriving.example"],
+                    # Names differ from the stored ones only in case: still taken.
+                    "domain": "Schon-Da.example",
+                    "users": ["Ada@Arriving.example", "free@arriving.example"],
                 }
             ],
         },

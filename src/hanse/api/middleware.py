@@ -30,7 +30,7 @@ from hanse.api import errors, ratelimit
 from hanse.api.models import IdempotentRequest
 from hanse.api.responses import as_graph_error, error_response
 from hanse.db import is_busy
-from hanse.directory.selectors import credential_for_bearer, principal_of_credential
+from hanse.directory.bearer import bearer_for
 from hanse.instance.current import instance
 
 log = logging.getLogger("hanse.api")
@@ -258,13 +258,11 @@ class ApiMiddleware:
     def _handle(self, request: HttpRequest) -> HttpResponse:
         auth = request.headers.get("Authorization", "")
         if auth[:7].lower() == "bearer " and auth[7:].strip():
-            credential = credential_for_bearer(auth[7:].strip())
-            if credential is not None:
-                request.principal = principal_of_credential(  # type: ignore[attr-defined]
-                    credential, writing=request.method not in SAFE_METHODS
-                )
-                request.api_user = credential.user  # type: ignore[attr-defined]
-                request.credential = credential  # type: ignore[attr-defined]
+            bearer = bearer_for(auth[7:].strip(), writing=request.method not in SAFE_METHODS)
+            if bearer is not None:
+                request.principal = bearer.principal  # type: ignore[attr-defined]
+                request.api_user = bearer.credential.user  # type: ignore[attr-defined]
+                request.credential = bearer.credential  # type: ignore[attr-defined]
         principal = request.principal  # type: ignore[attr-defined]
         if principal is None or principal.tenant_id is None:
             return self.get_response(request)  # unauthenticated: the endpoint answers 401

@@ -17,9 +17,7 @@ class UpnBackend(ModelBackend):
         if not username or password is None:
             return None
         user = (
-            User.objects.select_related("tenant")
-            .filter(upn__iexact=username, deleted_at__isnull=True)
-            .first()
+            User.objects.select_related("tenant").filter(upn__ieq=username, deleted_at__isnull=True).first()
         )
         if user is None:
             # Spend the same time as a real check so that timing does not reveal which UPNs exist.

@@ -54,7 +54,7 @@ class UserManager(BaseUserManager["User"]):
 
     def get_by_natural_key(self, username: str | None) -> User:
         # UPNs are case-insensitive, as in every directory partners know.
-        return self.get(upn__iexact=username or "", deleted_at__isnull=True)
+        return self.get(upn__ieq=username or "", deleted_at__isnull=True)
 
 
 class User(AbstractBaseUser):
@@ -162,3 +162,17 @@ class UserImport(models.Model):
 
     def __str__(self) -> str:
         return f"import {self.id} ({self.next_row}/{len(self.rows)})"
+
+
+class CredentialEpoch(models.Model):
+    """One row: a number that changes whenever a credential, a user, a tenant or a role changes
+    in a way that can change what a bearer token acts as. A web process keeps the principal of a
+    token it has verified beside the number it read first; a request reads the number (one
+    primary-key lookup) and uses the kept principal only while it is unchanged
+    (``hanse.directory.bearer``)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -16,7 +16,7 @@ from hanse.access.models import RoleAssignment
 from hanse.access.principal import Principal
 from hanse.access.roles import MATRIX, PARTNER_ROLES, Action, Role
 from hanse.access.scope import require, scoped
-from hanse.directory import errors
+from hanse.directory import errors, revocation
 from hanse.directory.models import Tenant, User
 from hanse.directory.services import CreatedUser, audit_user, user_create, user_set_active
 from hanse.errors import Conflict, InvalidInput, NotFound, NotPermitted
@@ -131,6 +131,7 @@ def partner_user_update(
         RoleAssignment.objects.bulk_create(
             [RoleAssignment(user=user, role=r.value, created_at=now) for r in roles if r not in before]
         )
+        revocation.bump()  # a role added by bulk_create sends no signal, and tokens act by roles
         audit_user(
             actor,
             "user.set_roles",

@@ -114,13 +114,11 @@ def principal_of_credential(credential: Credential, *, writing: bool) -> Princip
 
 
 def tenant_by_domain(domain: str) -> Tenant | None:
-    return Tenant.objects.filter(domain__iexact=domain.strip()).first()
+    return Tenant.objects.filter(domain__ieq=domain.strip()).first()
 
 
 def user_by_upn(upn: str) -> User | None:
-    return (
-        User.objects.select_related("tenant").filter(upn__iexact=upn.strip(), deleted_at__isnull=True).first()
-    )
+    return User.objects.select_related("tenant").filter(upn__ieq=upn.strip(), deleted_at__isnull=True).first()
 
 
 def own_tokens(*, principal: Principal) -> list[ApiToken]:
@@ -177,7 +175,7 @@ def customer_user_get(*, principal: Principal, customer_id: UUID, user_id: UUID 
     if not isinstance(user_id, UUID):
         with contextlib.suppress(ValueError):
             user_id = UUID(user_id)
-    key = {"id": user_id} if isinstance(user_id, UUID) else {"upn__iexact": user_id.replace("\x00", "")}
+    key = {"id": user_id} if isinstance(user_id, UUID) else {"upn__ieq": user_id.replace("\x00", "")}
     user = (
         scoped(User.objects.select_related("tenant"), principal, Action.CUSTOMER_USER_MANAGE)
         .filter(tenant__customer=customer, **key)

@@ -105,7 +105,7 @@ def tenant_create(
         raise InvalidInput(
             errors.REGION_UNKNOWN, region=region, regions=", ".join(r.id for r in instance().regions)
         )
-    if Tenant.objects.filter(domain__iexact=domain).exists():
+    if Tenant.objects.filter(domain__ieq=domain).exists():
         raise Conflict(errors.TENANT_DOMAIN_TAKEN, domain=domain)
     tenant = Tenant.objects.create(
         domain=domain,
@@ -186,7 +186,7 @@ def check_new_user(*, tenant: Tenant, upn: str, roles: list[Role]) -> str:
     for role in roles:
         if ROLE_TENANT_KINDS[role] != tenant.kind:
             raise InvalidInput(errors.ROLE_WRONG_TENANT, role=role.value, kind=tenant.kind)
-    if User.objects.filter(upn__iexact=upn).exists():
+    if User.objects.filter(upn__ieq=upn).exists():
         raise Conflict(errors.UPN_TAKEN, upn=upn)
     return upn
 
@@ -383,8 +383,11 @@ def revoke_credentials(user: User) -> None:
     """Every session and token issued before now stops working."""
     from oauth2_provider.models import AccessToken, RefreshToken
 
+    from hanse.directory import revocation
+
     user.credentials_version += 1
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
+    revocation.bump()  # the update above sends no signal
     AccessToken.objects.filter(user=user).delete()
     RefreshToken.objects.filter(user=user).delete()
 

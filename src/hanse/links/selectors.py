@@ -38,7 +38,7 @@ def tenant_link_for(principal: Principal, partner_domain: str) -> TenantLink | N
             principal,
             Action.TENANT_LINK_MANAGE,
         )
-        .filter(partner__tenant__domain__iexact=partner_domain.strip())
+        .filter(partner__tenant__domain__ieq=partner_domain.strip())
         .first()
     )
 

@@ -33,7 +33,7 @@ def _links(partner: str | None) -> list[Any]:
     _setup()
     links = scoped(TenantLink.objects.select_related("partner__tenant"), CLI, Action.TENANT_LINK_MANAGE)
     if partner:
-        links = links.filter(partner__tenant__domain__iexact=partner.strip())
+        links = links.filter(partner__tenant__domain__ieq=partner.strip())
     found = list(links.order_by("linked_at"))
     if not found:
         raise MigrationCliError(

@@ -234,7 +234,7 @@ class _Importer:
         if self.imp is None or self.imp.customer_id is None:
             domain = str(item["domain"]).strip().lower()
             if (
-                Tenant.objects.filter(domain__iexact=domain).exists()
+                Tenant.objects.filter(domain__ieq=domain).exists()
                 or Tenant.objects.filter(id=tenant_id).exists()
             ):
                 raise Conflict(errors.IMPORT_DOMAIN_TAKEN, domain=domain)
@@ -615,11 +615,16 @@ def import_check(*, actor: Principal, body: dict[str, Any]) -> dict[str, Any]:
             .exists()
         )
         tenants = Tenant.objects.exclude(id=cid) if ours else Tenant.objects.all()
-        users = scoped(User.objects.all(), UNIQUE, IMPORT).filter(upn__in=upns)
+        # Ignoring case, as the unique index does: "Alice@x" takes "alice@x".
+        users = (
+            scoped(User.objects.all(), UNIQUE, IMPORT)
+            .alias(key=Lower("upn"))
+            .filter(key__in=[u.strip().lower() for u in upns])
+        )
         if ours:
             users = users.exclude(tenant_id=cid)
         answer["customers"][str(cid)] = {
-            "domainTaken": bool(domain) and tenants.filter(domain__iexact=domain).exists(),
+            "domainTaken": bool(domain) and tenants.filter(domain__ieq=domain).exists(),
             "takenUsers": sorted(users.values_list("upn", flat=True)) if upns else [],
         }
     return answer

@@ -389,7 +389,7 @@ def migrated_tenant_for_upn(upn: str) -> CustomerMigration | None:
         return None
     return (
         scoped(CustomerMigration.objects.select_related("customer"), system_principal("sign-in"), MANAGE)
-        .filter(Q(customer__tenant__domain__iexact=domain), state=State.CUT_OVER)
+        .filter(Q(customer__tenant__domain__ieq=domain), state=State.CUT_OVER)
         .first()
     )
 

@@ -69,7 +69,7 @@ def _customer(ref: str) -> Customer:
     try:
         found = customers.filter(id=uuid.UUID(ref)).first()
     except ValueError:
-        found = customers.filter(tenant__domain__iexact=ref).first() if ref else None
+        found = customers.filter(tenant__domain__ieq=ref).first() if ref else None
     if found is None:
         raise NotFound(errors.CUSTOMER_NOT_FOUND)
     return found
