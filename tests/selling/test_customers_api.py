@@ -123,11 +123,13 @@ def test_paging_visits_every_customer_once_while_customers_are_added(seller, par
     for i in range(7):
         make_customer(partner, name=f"Firma {i}")
     seen: list[str] = []
+    counts: list[int] = []
     url, headers = "/v1/customers?size=3", {}
     added = False
     while True:
         page = seller.get(url, headers=headers).json()
         seen += [c["id"] for c in page["items"]]
+        counts.append(page["totalCount"])
         if not added:
             make_customer(partner, name="Spät GmbH")  # a row added mid-walk
             added = True
@@ -137,6 +139,9 @@ def test_paging_visits_every_customer_once_while_customers_are_added(seller, par
         assert nxt["method"] == "GET" and nxt["headers"][0]["key"] == "MS-ContinuationToken"
         url, headers = nxt["uri"], {h["key"]: h["value"] for h in nxt["headers"]}
     assert len(seen) == len(set(seen)) == Customer.objects.filter(partner=partner.account).count() == 8
+    # Counted once, when the walk began, and carried in the token; a new walk counts afresh.
+    assert counts == [7, 7, 7]
+    assert seller.get("/v1/customers?size=3").json()["totalCount"] == 8
 
 
 def test_starts_with_filter_on_name_and_domain(seller, partner, make_customer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -340,3 +341,37 @@ def test_unnumbered_lines_take_the_numbers_no_line_was_given(seller, customer):
     ]
     twice = {"lineItems": [{"offerId": "MAIL-PLAN-1", "quantity": 1, "lineItemNumber": 3}] * 2}
     assert_error(seller.post_json(f"/v1/customers/{customer.id}/orders", twice), 400, 7009)
+
+
+def as_ninja_sends(schema: Any, content: bytes) -> Any:
+    """The body validated through its schema and encoded as django-ninja encodes a response."""
+    from ninja.responses import NinjaJSONEncoder
+
+    return json.loads(json.dumps(schema.model_validate_json(content).model_dump(), cls=NinjaJSONEncoder))
+
+
+def test_collections_send_each_item_as_its_schema_does(seller, customer, make_customer, partner):
+    """Collections are sent without validating their items through the schemas again: each item
+    is the same JSON as the one object read alone (which django-ninja validates), and the whole
+    body validates against the collection's schema, the OpenAPI contract."""
+    from hanse.commerce.api import SubscriptionCollectionOut
+    from hanse.customers.api import CustomerCollectionOut
+
+    assert order(seller, customer, ("WORKPLACE-BASIC", 5), ("MAIL-PLAN-1", 20)).status_code == 201
+    make_customer(partner, name="Zweite GmbH")
+    subs = seller.get(f"/v1/customers/{customer.id}/subscriptions")
+    assert subs.json() == as_ninja_sends(SubscriptionCollectionOut, subs.content)
+    for item in subs.json()["items"]:
+        assert item == seller.get(f"/v1/customers/{customer.id}/subscriptions/{item['id']}").json()
+    assert {s["unitPrice"] for s in subs.json()["items"]} == {
+        "5.60",
+        "3.70",
+    }  # as the catalogue prices them in EUR
+    customers = seller.get("/v1/customers?size=1")
+    assert customers.json() == as_ninja_sends(CustomerCollectionOut, customers.content)
+    walk = [*customers.json()["items"]]
+    nxt = customers.json()["links"]["next"]
+    walk += seller.get(nxt["uri"], headers={h["key"]: h["value"] for h in nxt["headers"]}).json()["items"]
+    assert len(walk) == 2
+    for item in walk:
+        assert item == seller.get(f"/v1/customers/{item['id']}").json()

@@ -8,9 +8,19 @@ import json
 from typing import Any
 
 from django.http import HttpResponse, JsonResponse
+from ninja.responses import NinjaJSONEncoder
 
 from hanse import clock
 from hanse.errors import DomainError, ErrorSpec
+
+
+def json_body(body: Any, *, status: int = 200) -> HttpResponse:
+    """A response whose body is already in its schema's shape, encoded as django-ninja encodes
+    (the same bytes), without validating it again: for collections, whose items are built once as
+    plain values (docs/architecture.md, "Responses built once")."""
+    return HttpResponse(
+        json.dumps(body, cls=NinjaJSONEncoder), status=status, content_type="application/json"
+    )
 
 
 def error_response(

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 from pydantic import StrictBool, WithJsonSchema
 
+from hanse.api.responses import json_body
 from hanse.api.schemas import Attributes, Body, ErrorBody, ObjectTypeIn
 from hanse.commerce import errors, services
 from hanse.commerce.models import Order, Subscription
@@ -113,26 +114,31 @@ class SubscriptionOut(Schema):
     orderId: uuid.UUID
     attributes: Attributes
 
-    @staticmethod
-    def of(s: Subscription) -> SubscriptionOut:
-        return SubscriptionOut(
-            id=s.id,
-            offerId=s.offer_id,
-            offerName=s.offer.name,
-            friendlyName=s.friendly_name,
-            quantity=s.quantity,
-            status=s.status,
-            autoRenewEnabled=s.auto_renew,
-            isTrial=s.is_trial,
-            billingCycle=s.billing_cycle,
-            termDuration=s.term,
-            unitPrice=s.unit_price,
-            currencyCode=s.currency,
-            creationDate=s.created_at,
-            effectiveStartDate=s.created_at,
-            orderId=s.order_id,
-            attributes=Attributes(objectType="Subscription", etag=s.etag),
-        )
+
+def subscription_json(s: Subscription) -> dict[str, Any]:
+    """A subscription in ``SubscriptionOut``'s shape, built once (see customers.api.customer_json)."""
+    return {
+        "id": s.id,
+        "offerId": s.offer_id,
+        "offerName": s.offer.name,
+        "friendlyName": s.friendly_name,
+        "quantity": s.quantity,
+        "unitType": "Licenses",
+        "status": s.status,
+        "autoRenewEnabled": s.auto_renew,
+        "isTrial": s.is_trial,
+        "hasPurchasableAddons": False,
+        "billingType": "license",
+        "billingCycle": s.billing_cycle,
+        "contractType": "subscription",
+        "termDuration": s.term,
+        "unitPrice": s.unit_price,
+        "currencyCode": s.currency,
+        "creationDate": s.created_at,
+        "effectiveStartDate": s.created_at,
+        "orderId": s.order_id,
+        "attributes": {"objectType": "Subscription", "etag": s.etag},
+    }
 
 
 # As the output writes it: a decimal in a string ("5.60").
@@ -206,7 +212,11 @@ class SubscriptionCollectionOut(Schema):
 
 
 def _collection(items: list[Any]) -> dict[str, Any]:
-    return {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}}
+    return {
+        "totalCount": len(items),
+        "items": items,
+        "attributes": {"objectType": "Collection", "etag": None},
+    }
 
 
 @router.post(
@@ -252,9 +262,9 @@ def get_order(request: HttpRequest, customer_id: uuid.UUID, order_id: uuid.UUID)
     response={200: SubscriptionCollectionOut, 404: ErrorBody},
     summary="List a customer's subscriptions",
 )
-def list_subscriptions(request: HttpRequest, customer_id: uuid.UUID) -> dict[str, Any]:
+def list_subscriptions(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
     subs = subscriptions_for_customer(principal=request.principal, customer_id=customer_id)
-    return _collection([SubscriptionOut.of(s) for s in subs])
+    return json_body(_collection([subscription_json(s) for s in subs]))
 
 
 @router.get(
@@ -264,12 +274,12 @@ def list_subscriptions(request: HttpRequest, customer_id: uuid.UUID) -> dict[str
 )
 def get_subscription(
     request: HttpRequest, customer_id: uuid.UUID, subscription_id: uuid.UUID, response: HttpResponse
-) -> SubscriptionOut:
+) -> dict[str, Any]:
     sub = subscription_get(
         principal=request.principal, customer_id=customer_id, subscription_id=subscription_id
     )
     response["ETag"] = sub.etag
-    return SubscriptionOut.of(sub)
+    return subscription_json(sub)
 
 
 @router.patch(
@@ -291,7 +301,7 @@ def update_subscription(
     body: SubscriptionPatch,
     response: HttpResponse,
     if_match: str | None = Header(None, alias="If-Match"),
-) -> SubscriptionOut:
+) -> dict[str, Any]:
     change = services.SubscriptionChange(
         quantity=body.quantity,
         friendly_name=body.friendlyName,
@@ -309,4 +319,4 @@ def update_subscription(
         etag=body.attributes.etag if body.attributes else None,
     )
     response["ETag"] = sub.etag
-    return SubscriptionOut.of(sub)
+    return subscription_json(sub)

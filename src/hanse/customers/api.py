@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -13,10 +14,11 @@ from pydantic_core import PydanticCustomError
 
 from hanse.api.filters import partner_center_filter
 from hanse.api.paging import CONTINUATION, SEEK, SIZE, collection
+from hanse.api.responses import json_body
 from hanse.api.schemas import Attributes, Body, CollectionLinks, ErrorBody, ObjectTypeIn
 from hanse.customers import services
 from hanse.customers.models import Customer
-from hanse.customers.selectors import customer_get, customer_page
+from hanse.customers.selectors import customer_get, customer_values, customer_values_page
 from hanse.validators import DOMAIN_PATTERN, EMAIL_PATTERN, NO_NUL, NOT_BLANK, PHONE_PATTERN, MarketCode
 
 router = Router(tags=["Customers"])
@@ -194,49 +196,55 @@ class CustomerOut(Schema):
     creationDate: datetime
     attributes: Attributes
 
-    @staticmethod
-    def of(c: Customer, credentials: UserCredentialsOut | None = None) -> CustomerOut:
-        return CustomerOut(
-            id=c.id,
-            companyProfile=CompanyProfileOut(
-                tenantId=c.tenant_id,
-                domain=c.tenant.domain,
-                companyName=c.company_name,
-                attributes=Attributes(objectType="CustomerCompanyProfile"),
-            ),
-            billingProfile=billing_out(c),
-            relationshipToPartner=c.relationship,
-            userCredentials=credentials,
-            creationDate=c.created_at,
-            attributes=Attributes(objectType="Customer", etag=c.etag),
-        )
+
+# The shapes above are the contract (the OpenAPI document, checked by the tests and schemathesis);
+# responses are built once, as plain values, which django-ninja validates for one object and
+# which a collection sends as they are (hanse.api.responses.json_body): validating a page of 100
+# customers through the schemas cost 110 ms of a 140 ms request.
+def customer_json(c: Mapping[str, Any], credentials: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``c``: a customer's ``CUSTOMER_VALUES`` (selectors.customer_values)."""
+    return {
+        "id": c["id"],
+        "companyProfile": {
+            "tenantId": c["tenant_id"],
+            "domain": c["tenant__domain"],
+            "companyName": c["company_name"],
+            "attributes": {"objectType": "CustomerCompanyProfile", "etag": None},
+        },
+        "billingProfile": billing_json(c),
+        "relationshipToPartner": c["relationship"],
+        "allowDelegatedAccess": True,
+        "userCredentials": credentials,
+        "creationDate": c["created_at"],
+        "attributes": {"objectType": "Customer", "etag": Customer.etag_of(c["version"])},
+    }
 
 
-def billing_out(c: Customer) -> BillingProfileOut:
-    return BillingProfileOut(
-        id=c.id,
-        firstName=c.first_name,
-        lastName=c.last_name,
-        email=c.email,
-        culture=c.culture,
-        language=c.language,
-        companyName=c.billing_company_name,
-        defaultAddress=AddressOut(
-            country=c.country,
-            region=c.address_region or None,
-            city=c.city,
-            state=c.address_state or None,
-            addressLine1=c.address_line1,
-            addressLine2=c.address_line2 or None,
-            addressLine3=c.address_line3 or None,
-            postalCode=c.postal_code,
-            firstName=c.first_name,
-            lastName=c.last_name,
-            phoneNumber=c.phone_number or None,
-            attributes=Attributes(objectType="Address"),
-        ),
-        attributes=Attributes(objectType="CustomerBillingProfile", etag=c.etag),
-    )
+def billing_json(c: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": c["id"],
+        "firstName": c["first_name"],
+        "lastName": c["last_name"],
+        "email": c["email"],
+        "culture": c["culture"],
+        "language": c["language"],
+        "companyName": c["billing_company_name"],
+        "defaultAddress": {
+            "country": c["country"],
+            "region": c["address_region"] or None,
+            "city": c["city"],
+            "state": c["address_state"] or None,
+            "addressLine1": c["address_line1"],
+            "addressLine2": c["address_line2"] or None,
+            "addressLine3": c["address_line3"] or None,
+            "postalCode": c["postal_code"],
+            "firstName": c["first_name"],
+            "lastName": c["last_name"],
+            "phoneNumber": c["phone_number"] or None,
+            "attributes": {"objectType": "Address", "etag": None},
+        },
+        "attributes": {"objectType": "CustomerBillingProfile", "etag": Customer.etag_of(c["version"])},
+    }
 
 
 class CustomerCollectionOut(Schema):
@@ -257,13 +265,13 @@ def list_customers(
     filter: str | None = Query(None, max_length=1000),
     seekOperation: str | None = SEEK,
     token: str | None = CONTINUATION,
-) -> dict[str, Any]:
+) -> HttpResponse:
     del seekOperation  # see paging.SEEK
     match = partner_center_filter(filter, FILTER_FIELDS)
-    p = customer_page(principal=request.principal, size=size, token=token, match=match)
+    p = customer_values_page(principal=request.principal, size=size, token=token, match=match)
     extra = {"filter": filter} if filter else {}
-    items = [CustomerOut.of(c) for c in p.items]
-    return collection(p, items, path="/v1/customers", size=size, extra=extra, token=token)
+    items = [customer_json(c) for c in p.items]
+    return json_body(collection(p, items, path="/v1/customers", size=size, extra=extra, token=token))
 
 
 @router.post(
@@ -271,7 +279,7 @@ def list_customers(
     response={201: CustomerOut, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody},
     summary="Create a customer",
 )
-def create_customer(request: HttpRequest, body: CustomerIn, response: HttpResponse) -> Status[CustomerOut]:
+def create_customer(request: HttpRequest, body: CustomerIn, response: HttpResponse) -> Status[dict[str, Any]]:
     request.idempotency_redact = ("userCredentials",)  # type: ignore[attr-defined]
     created = services.customer_create(
         actor=request.principal,
@@ -280,19 +288,19 @@ def create_customer(request: HttpRequest, body: CustomerIn, response: HttpRespon
         billing=body.billingProfile.profile(),
     )
     _etag(response, created.customer)
-    credentials = UserCredentialsOut(
-        userName=created.admin_upn,
-        password=created.admin_password,
-        attributes=Attributes(objectType="UserCredentials"),
-    )
-    return Status(201, CustomerOut.of(created.customer, credentials))
+    credentials = {
+        "userName": created.admin_upn,
+        "password": created.admin_password,
+        "attributes": {"objectType": "UserCredentials", "etag": None},
+    }
+    return Status(201, customer_json(customer_values(created.customer), credentials))
 
 
 @router.get("/customers/{customer_id}", response={200: CustomerOut, 404: ErrorBody}, summary="Get a customer")
-def get_customer(request: HttpRequest, customer_id: uuid.UUID, response: HttpResponse) -> CustomerOut:
+def get_customer(request: HttpRequest, customer_id: uuid.UUID, response: HttpResponse) -> dict[str, Any]:
     c = customer_get(principal=request.principal, customer_id=customer_id)
     _etag(response, c)
-    return CustomerOut.of(c)
+    return customer_json(customer_values(c))
 
 
 @router.get(
@@ -302,10 +310,10 @@ def get_customer(request: HttpRequest, customer_id: uuid.UUID, response: HttpRes
 )
 def get_billing_profile(
     request: HttpRequest, customer_id: uuid.UUID, response: HttpResponse
-) -> BillingProfileOut:
+) -> dict[str, Any]:
     c = customer_get(principal=request.principal, customer_id=customer_id)
     _etag(response, c)
-    return billing_out(c)
+    return billing_json(customer_values(c))
 
 
 @router.patch(
@@ -319,9 +327,9 @@ def update_billing_profile(
     body: BillingProfileIn,
     response: HttpResponse,
     if_match: str | None = Header(None, alias="If-Match"),
-) -> BillingProfileOut:
+) -> dict[str, Any]:
     c = services.customer_update_billing(
         actor=request.principal, customer_id=customer_id, billing=body.profile(), if_match=if_match
     )
     _etag(response, c)
-    return billing_out(c)
+    return billing_json(customer_values(c))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
 
 from hanse.access.principal import Principal
 from hanse.access.roles import Action
@@ -42,9 +45,42 @@ def customer_page(
     match: Match | None = None,
     action: Action = Action.CUSTOMER_VIEW,
 ) -> Page[Customer]:
-    qs = scoped(Customer.objects.select_related("tenant"), principal, action)
-    if match is not None:
-        qs = qs.filter(match.q(CUSTOMER_MATCH_FIELDS))
     return page(
-        qs, keys=("created_at", "id"), size=size, token=token, coerce=(datetime.fromisoformat, uuid.UUID)
+        _customers(principal, match, action).select_related("tenant"),
+        keys=("created_at", "id"),
+        size=size,
+        token=token,
+        coerce=(datetime.fromisoformat, uuid.UUID),
     )
+
+
+# A customer as the API sends it: these fields, by these names (customer_values).
+CUSTOMER_VALUES = (
+    *("id", "tenant_id", "tenant__domain", "company_name", "relationship", "created_at", "version"),
+    *("first_name", "last_name", "email", "culture", "language", "billing_company_name", "country"),
+    *("address_region", "city", "address_state", "address_line1", "address_line2", "address_line3"),
+    *("postal_code", "phone_number"),
+)
+
+
+def customer_values_page(
+    *, principal: Principal, size: int, token: str | None, match: Match | None = None
+) -> Page[dict[str, Any]]:
+    """``customer_page`` for the API: each customer as its ``CUSTOMER_VALUES``."""
+    return page(
+        _customers(principal, match, Action.CUSTOMER_VIEW),
+        keys=("created_at", "id"),
+        size=size,
+        token=token,
+        coerce=(datetime.fromisoformat, uuid.UUID),
+        values=CUSTOMER_VALUES,
+    )
+
+
+def customer_values(c: Customer) -> dict[str, Any]:
+    return {f: c.tenant.domain if f == "tenant__domain" else getattr(c, f) for f in CUSTOMER_VALUES}
+
+
+def _customers(principal: Principal, match: Match | None, action: Action) -> QuerySet[Customer]:
+    qs = scoped(Customer.objects.all(), principal, action)
+    return qs.filter(match.q(CUSTOMER_MATCH_FIELDS)) if match is not None else qs

@@ -1,0 +1,270 @@
+"""Hanse's benchmark suite. Each figure is measured against a baseline in the same run, target and
+baseline alternated (A B B A in each round), and reported as the median ratio over the rounds with
+its spread; the results go to ``bench/results/<date>.json``.
+
+    .venv/bin/python -m bench [--quick] [--database-url postgresql://…/hanse_bench]
+
+``--quick`` (1,000 customers, short rounds) takes under a minute. The load comes from a separate
+process on loopback (``bench.load``) against ``hanse serve`` with its production settings, and
+against ``bench.baseline``, a bare WSGI app on the same gunicorn settings. On PostgreSQL the
+database named in the URL is dropped and created afresh: its name must start with ``hanse_bench``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from bench.world import ROOT, Instance, Seeded, make_instance, seed
+
+PYTHON = sys.executable
+HANSE = str(Path(PYTHON).with_name("hanse"))
+
+
+@dataclass
+class Figure:
+    name: str
+    measure: str  # what the ratio compares
+    target: str
+    unit: str
+    rounds: list[dict[str, float]] = field(default_factory=list)  # each: value, baseline, ratio
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(r["ratio"] for r in self.rounds)
+
+    def row(self) -> str:
+        value = statistics.median(r["value"] for r in self.rounds)
+        base = statistics.median(r["baseline"] for r in self.rounds)
+        ratios = [r["ratio"] for r in self.rounds]
+        return (
+            f"{self.name:<34} {value:>10.2f} {base:>10.2f} {self.unit:<6} {self.ratio:>7.2f}"
+            f"  ({min(ratios):.2f} to {max(ratios):.2f})  target {self.target}"
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@contextmanager
+def server(args: list[str], ready: str, env: dict[str, str] | None = None) -> Iterator[None]:
+    proc = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+    )
+    try:
+        wait_for(ready)
+        yield
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def load(url: str, *, connections: int, seconds: float, headers: dict[str, str]) -> dict[str, Any]:
+    cmd = [PYTHON, "-m", "bench.load", "--url", url, "--connections", str(connections)]
+    cmd += ["--seconds", str(seconds)]
+    for k, v in headers.items():
+        cmd += ["--header", f"{k}: {v}"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    result: dict[str, Any] = json.loads(out)
+    if set(result["statuses"]) - {"200", "404"}:
+        raise RuntimeError(f"unexpected statuses from {url}: {result['statuses']}")
+    return result
+
+
+def alternate(
+    figure: Figure,
+    rounds: int,
+    target: Callable[[], float],
+    baseline: Callable[[], float],
+    ratio: Callable[[float, float], float],
+) -> None:
+    for _ in range(rounds):
+        a1, b1 = target(), baseline()
+        b2, a2 = baseline(), target()
+        value, base = (a1 + a2) / 2, (b1 + b2) / 2
+        figure.rounds.append({"value": value, "baseline": base, "ratio": ratio(value, base)})
+        print(f"  {figure.row()}", file=sys.stderr)
+
+
+def same_json(a: str, b: str, headers: dict[str, str]) -> None:
+    """The baseline answers what the API answers (links aside: the baseline has no next page)."""
+
+    def get(url: str, h: dict[str, str]) -> Any:
+        req = urllib.request.Request(url, headers=h)
+        body = json.loads(urllib.request.urlopen(req, timeout=30).read())
+        body.pop("links", None)
+        return body
+
+    ours, theirs = get(a, headers), get(b, {})
+    if ours != theirs:
+        first = next(
+            (
+                i
+                for i, (x, y) in enumerate(zip(ours.get("items", []), theirs.get("items", []), strict=False))
+                if x != y
+            ),
+            None,
+        )
+        shown = (ours["items"][first], theirs["items"][first]) if first is not None else (ours, theirs)
+        raise RuntimeError(
+            f"the baseline's JSON differs from the API's at {a}:\n{shown[0]}\n{shown[1]}"[:3000]
+        )
+
+
+def http_figures(inst: Instance, seeded: Seeded, opts: argparse.Namespace) -> list[Figure]:
+    port, base_port = free_port(), free_port()
+    hanse = f"http://127.0.0.1:{port}"
+    bare = f"http://127.0.0.1:{base_port}"
+    auth = {"Authorization": f"Bearer {seeded.token}"}
+    serve = [HANSE, "serve", "--config", str(inst.config), "--port", str(port)]
+    baseline = [PYTHON, "-m", "bench.baseline", "--database-url", inst.database_url]
+    baseline += ["--partner", seeded.partner_id, "--port", str(base_port)]
+    figures = []
+    with (
+        server(serve, f"{hanse}/v1/openapi.json"),
+        server(baseline, f"{bare}/v1/nope", {"PYTHONPATH": str(ROOT)}),
+    ):
+        paths = {
+            "GET /v1/customers?size=100": "/v1/customers?size=100",
+            "GET /v1/customers/{id}/subscriptions": f"/v1/customers/{seeded.customer_id}/subscriptions",
+        }
+        for name, path in paths.items():
+            same_json(hanse + path, bare + path, auth)
+            runs: dict[str, list[dict[str, Any]]] = {"value": [], "baseline": []}
+
+            def run(url: str, into: list[dict[str, Any]], headers: dict[str, str]) -> Callable[[], float]:
+                def once() -> float:
+                    result = load(url, connections=8, seconds=opts.seconds, headers=headers)
+                    into.append(result)
+                    return float(result["rps"])
+
+                return once
+
+            rps = Figure(f"{name} throughput, 8 connections", "API / baseline", "≥ 0.50", "req/s")
+            alternate(
+                rps,
+                opts.rounds,
+                run(hanse + path, runs["value"], auth),
+                run(bare + path, runs["baseline"], {}),
+                lambda v, b: v / b,
+            )
+            p99 = Figure(f"{name} p99, 8 connections", "API / baseline", "≤ 2", "ms")
+            for i in range(0, len(runs["value"]), 2):
+                v = statistics.mean(r["p99_ms"] for r in runs["value"][i : i + 2])
+                b = statistics.mean(r["p99_ms"] for r in runs["baseline"][i : i + 2])
+                p99.rounds.append({"value": v, "baseline": b, "ratio": v / b})
+            figures += [rps, p99]
+
+        def latency(headers: dict[str, str]) -> Callable[[], float]:
+            def once() -> float:
+                return float(
+                    load(hanse + "/v1/nope", connections=1, seconds=opts.seconds, headers=headers)["p50_ms"]
+                )
+
+            return once
+
+        bearer = Figure("bearer call / unauthenticated (/v1/nope)", "bearer / none", "≤ 1.2", "ms p50")
+        alternate(bearer, opts.rounds, latency(auth), latency({}), lambda v, b: v / b)
+        figures.append(bearer)
+    return figures
+
+
+def fresh_postgres(url: str) -> None:
+    import psycopg
+
+    name = urlparse(url).path.lstrip("/")
+    if not name.startswith("hanse_bench"):
+        raise SystemExit(
+            f"the benchmark drops and creates its database: {name!r} must start with hanse_bench"
+        )
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument(
+        "--quick", action="store_true", help="1,000 customers, one short round (under a minute)"
+    )
+    parser.add_argument("--database-url", default="", help="PostgreSQL (default: a throw-away SQLite file)")
+    parser.add_argument("--customers", type=int)
+    parser.add_argument("--seconds", type=float)
+    parser.add_argument("--rounds", type=int)
+    opts = parser.parse_args()
+    opts.customers = opts.customers or (1000 if opts.quick else 10000)
+    opts.seconds = opts.seconds or (2.0 if opts.quick else 8.0)
+    opts.rounds = opts.rounds or (1 if opts.quick else 3)
+    if opts.database_url:
+        fresh_postgres(opts.database_url)
+    started = time.perf_counter()
+    inst = make_instance(opts.database_url)
+    seeded = seed(opts.customers)
+    engine = "PostgreSQL" if opts.database_url else "SQLite"
+    print(
+        f"seeded {opts.customers} customers on {engine} in {time.perf_counter() - started:.0f} s",
+        file=sys.stderr,
+    )
+    from django.db import connections
+
+    connections.close_all()
+    figures = http_figures(inst, seeded, opts)
+    print(f"\n{'figure':<34} {'value':>10} {'baseline':>10} {'unit':<6} {'ratio':>7}  (spread)")
+    for f in figures:
+        print(f.row())
+    out = ROOT / "bench" / "results" / f"{datetime.now(UTC):%Y-%m-%d}.json"
+    out.parent.mkdir(exist_ok=True)
+    runs = json.loads(out.read_text()) if out.exists() else []
+    runs.append(
+        {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "engine": engine,
+            "customers": opts.customers,
+            "seconds": opts.seconds,
+            "rounds": opts.rounds,
+            "figures": [{**asdict(f), "ratio": f.ratio} for f in figures],
+        }
+    )
+    out.write_text(json.dumps(runs, indent=2) + "\n")
+    print(f"\nwritten to {out.relative_to(ROOT)} in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
