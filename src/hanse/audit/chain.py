@@ -47,7 +47,14 @@ def hashed_body(fields: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+# One encoder for every record: json.dumps with these options made a new one each time.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def canonical_bytes(fields: dict[str, Any], prev_hash: str) -> bytes:
+    """What a record's hash is the SHA-256 of: the previous hash, a newline, the canonical JSON."""
+    return (prev_hash + "\n" + _CANONICAL.encode(hashed_body(fields))).encode()
+
+
 def record_hash(fields: dict[str, Any], prev_hash: str) -> str:
-    body = hashed_body(fields)
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256((prev_hash + "\n" + canonical).encode()).hexdigest()
+    return hashlib.sha256(canonical_bytes(fields, prev_hash)).hexdigest()
