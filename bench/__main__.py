@@ -94,14 +94,16 @@ def server(args: list[str], ready: str, env: dict[str, str] | None = None) -> It
             proc.kill()
 
 
-def load(url: str, *, connections: int, seconds: float, headers: dict[str, str]) -> dict[str, Any]:
+def load(
+    url: str, *, connections: int, seconds: float, headers: dict[str, str], body: str = ""
+) -> dict[str, Any]:
     cmd = [PYTHON, "-m", "bench.load", "--url", url, "--connections", str(connections)]
-    cmd += ["--seconds", str(seconds)]
+    cmd += ["--seconds", str(seconds), "--body", body]
     for k, v in headers.items():
         cmd += ["--header", f"{k}: {v}"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     result: dict[str, Any] = json.loads(out)
-    if set(result["statuses"]) - {"200", "404"}:
+    if set(result["statuses"]) - {"200", "201", "404"}:
         raise RuntimeError(f"unexpected statuses from {url}: {result['statuses']}")
     return result
 
@@ -204,6 +206,23 @@ def http_figures(inst: Instance, seeded: Seeded, opts: argparse.Namespace) -> li
         bearer = Figure("bearer call / unauthenticated (/v1/nope)", "bearer / none", "≤ 1.2", "ms p50")
         alternate(bearer, opts.rounds, latency(auth), latency({}), lambda v, b: v / b)
         figures.append(bearer)
+
+        def creating(connections: int) -> Callable[[], float]:
+            def once() -> float:
+                result = load(
+                    hanse + "/v1/customers",
+                    connections=connections,
+                    seconds=opts.seconds,
+                    headers=auth,
+                    body=NEW,
+                )
+                return float(result["p99_ms"])
+
+            return once
+
+        writers = Figure("POST /v1/customers p99, 4 clients / 1", "4 clients / 1", "≤ 4", "ms p99")
+        alternate(writers, opts.rounds, creating(4), creating(1), lambda v, b: v / b)
+        figures.append(writers)
     return figures
 
 
@@ -237,6 +256,28 @@ def audit_figure(opts: argparse.Namespace) -> Figure:
     figure = Figure(f"audit verify, {len(data)} records", "verify / SHA-256", "≥ 0.30", "rec/s")
     alternate(figure, opts.rounds, verify, sha, lambda v, b: v / b)
     return figure
+
+
+# A new customer for each request ({n}: unique in the run), as Partner Center's documented body.
+NEW = json.dumps(
+    {
+        "companyProfile": {"domain": "new-{n}.example", "companyName": "Neu Kunde GmbH"},
+        "billingProfile": {
+            "firstName": "Erika",
+            "lastName": "Mustermann",
+            "email": "erika@new-{n}.example",
+            "culture": "de-DE",
+            "language": "de",
+            "companyName": "Neu Kunde GmbH",
+            "defaultAddress": {
+                "country": "DE",
+                "city": "Berlin",
+                "postalCode": "10115",
+                "addressLine1": "Unter den Linden 1",
+            },
+        },
+    }
+)
 
 
 def fresh_postgres(url: str) -> None:

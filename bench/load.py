@@ -1,7 +1,8 @@
 """The load generator: a separate process, so that its work does not share the server's
 interpreter. ``connections`` threads each keep one HTTP/1.1 connection open and send GETs for
 ``seconds``; it prints one JSON line: requests, requests per second, p50 and p99 latency (ms),
-and the statuses seen.
+and the statuses seen. With ``--body``, each request is a POST of that JSON, every ``{n}`` in it
+replaced by a number no other request of the run has (a new customer's domain, say).
 
     python -m bench.load --url http://127.0.0.1:8000/v1/customers?size=100 --connections 8 \\
         --seconds 10 [--header "Authorization: Bearer ..."]
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import statistics
 import threading
 import time
@@ -19,7 +21,9 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 
-def run(url: str, *, connections: int, seconds: float, headers: dict[str, str]) -> dict[str, object]:
+def run(
+    url: str, *, connections: int, seconds: float, headers: dict[str, str], body: str = ""
+) -> dict[str, object]:
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     latencies: list[list[float]] = [[] for _ in range(connections)]
@@ -31,8 +35,14 @@ def run(url: str, *, connections: int, seconds: float, headers: dict[str, str]) 
         conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=60)
         start.wait()
         mine, seen = latencies[n], statuses[n]
+        sent = 0
         while (now := time.perf_counter()) < deadline[0]:
-            conn.request("GET", path, headers=headers)
+            if body:
+                sent += 1
+                data = body.replace("{n}", f"{os.getpid()}-{n}-{sent}").encode()
+                conn.request("POST", path, body=data, headers={**headers, "Content-Type": "application/json"})
+            else:
+                conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             response.read()
             mine.append(time.perf_counter() - now)
@@ -68,9 +78,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--header", action="append", default=[])
+    parser.add_argument("--body", default="", help="POST this JSON; {n}: a number unique in the run")
     args = parser.parse_args()
     headers = dict(h.split(": ", 1) for h in args.header)
-    print(json.dumps(run(args.url, connections=args.connections, seconds=args.seconds, headers=headers)))
+    result = run(
+        args.url, connections=args.connections, seconds=args.seconds, headers=headers, body=args.body
+    )
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

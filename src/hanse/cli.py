@@ -72,10 +72,13 @@ UNIX_SOCKET_PATH_MAX = 104  # sun_path: 108 bytes on Linux, 104 on the BSDs and 
 def cmd_serve(args: argparse.Namespace) -> int:
     setup_django(args.config)
     _ensure_migrated()
+    from django.db import connections
     from gunicorn.app.base import BaseApplication
 
     from hanse.instance.current import instance
     from hanse.wsgi import application
+
+    connections.close_all()  # workers are forked from this process: none may inherit a connection
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:

@@ -1,6 +1,6 @@
 """A web process keeps what a verified bearer token acts as, and drops it the moment anything
 that could change it commits: each request then costs one query (the credential epoch) instead
-of verifying the token afresh (docs/architecture.md, "Bearer tokens kept in the process")."""
+of verifying the token afresh (docs/architecture.md §10a, "Bearer tokens kept in the process")."""
 
 from __future__ import annotations
 

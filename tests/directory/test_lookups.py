@@ -1,6 +1,6 @@
 """Domains and user names are looked up by equality on their case-folded form, which the unique
 indexes on ``Lower(domain)`` and ``Lower(upn)`` serve: a lookup reads one index entry, never the
-table, at any number of tenants (docs/architecture.md, "Lookups by name")."""
+table, at any number of tenants (docs/architecture.md §10a, "Lookups by name")."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from hanse.errors import DomainError, ErrorSpec
 def json_body(body: Any, *, status: int = 200) -> HttpResponse:
     """A response whose body is already in its schema's shape, encoded as django-ninja encodes
     (the same bytes), without validating it again: for collections, whose items are built once as
-    plain values (docs/architecture.md, "Responses built once")."""
+    plain values (docs/architecture.md §10a, "Responses built once")."""
     return HttpResponse(
         json.dumps(body, cls=NinjaJSONEncoder), status=status, content_type="application/json"
     )
