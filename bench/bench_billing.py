@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -47,26 +45,13 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="hanse-bench-"))
-    url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
-    cfg = tmp / "bench.toml"
-    cfg.write_text(
-        '[instance]\nid = "bench"\nname = "Bench"\nkind = "public"\ndata_boundary = ["NL"]\n'
-        'secret_key = "bench-only"\nmarkets = "EU+EFTA"\n'
-        '[[regions]]\nid = "eu-west"\nname = "Amsterdam"\ncountry = "NL"\n'
-        f'[database]\nurl = "{url}"\n[paths]\ndata_dir = "{tmp}"\n'
-    )
-    os.environ["HANSE_CONFIG"] = str(cfg)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "hanse.settings"
-    root = Path(__file__).resolve().parents[1]
-    sys.path.insert(0, str(root / "src"))
-    import django
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench.world import ROOT, make_instance
 
-    django.setup()
-    from django.core.management import call_command
+    make_instance(args.database_url)
+    root = ROOT
     from django.db import connection, transaction
 
-    call_command("migrate", verbosity=0)
     from hanse import clock
     from hanse.access.principal import system_principal
     from hanse.billing.models import Invoice, SeatChange

@@ -8,10 +8,8 @@ and the ratio deep/first for each. Uses a throw-away SQLite file (or the given d
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import timedelta
@@ -25,23 +23,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="hanse-bench-"))
-    url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
-    cfg = tmp / "bench.toml"
-    cfg.write_text(
-        '[instance]\nid = "bench"\nname = "Bench"\nkind = "public"\ndata_boundary = ["NL"]\n'
-        f'secret_key = "bench-only"\n[[regions]]\nid = "eu-west"\nname = "Amsterdam"\ncountry = "NL"\n'
-        f'[database]\nurl = "{url}"\n[paths]\ndata_dir = "{tmp}"\n'
-    )
-    os.environ["HANSE_CONFIG"] = str(cfg)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "hanse.settings"
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    import django
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench.world import make_instance
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    url = make_instance(args.database_url).database_url
     from hanse import clock
     from hanse.access.principal import system_principal
     from hanse.access.roles import Role
