@@ -226,6 +226,45 @@ def http_figures(inst: Instance, seeded: Seeded, opts: argparse.Namespace) -> li
     return figures
 
 
+def signin_figure(seeded: Seeded, opts: argparse.Namespace) -> Figure:
+    """Password sign-ins (``POST /signin`` through the whole web stack, in this process, each in
+    a new session) against argon2id verifying the same stored hash with its own parameters, on
+    the same core."""
+    from argon2 import PasswordHasher
+    from argon2.low_level import Type
+    from django.test import Client
+
+    from bench.world import PASSWORD
+    from hanse.directory.models import User
+
+    stored = User.objects.get(upn=seeded.upn).password.removeprefix("argon2")
+    params = dict(p.split("=") for p in stored.split("$")[3].split(","))
+    hasher = PasswordHasher(
+        time_cost=int(params["t"]), memory_cost=int(params["m"]), parallelism=int(params["p"]), type=Type.ID
+    )
+    n = 10 if opts.quick else 40
+
+    client = Client(HTTP_HOST="127.0.0.1")  # one handler, as a server process has
+
+    def signins() -> float:
+        started = time.perf_counter()
+        for _ in range(n):
+            client.cookies.clear()  # each sign-in in a new session
+            response = client.post("/signin", {"username": seeded.upn, "password": PASSWORD})
+            assert response.status_code == 302, response.status_code
+        return n / (time.perf_counter() - started)
+
+    def verifications() -> float:
+        started = time.perf_counter()
+        for _ in range(n):
+            hasher.verify(stored, PASSWORD)
+        return n / (time.perf_counter() - started)
+
+    figure = Figure("password sign-ins / argon2id alone", "sign-ins / verifications", "≥ 0.85", "per s")
+    alternate(figure, opts.rounds, signins, verifications, lambda v, b: v / b)
+    return figure
+
+
 def audit_figure(opts: argparse.Namespace) -> Figure:
     """``hanse audit verify`` (verify_chain, in this process) against SHA-256 alone over the same
     bytes: each record's previous hash and canonical JSON, built beforehand, outside the timing."""
@@ -303,7 +342,13 @@ def main() -> int:
     parser.add_argument("--customers", type=int)
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--rounds", type=int)
+    parser.add_argument(
+        "--only",
+        default="signin,audit,http",
+        help="a comma-separated choice of signin, audit, http (default: all)",
+    )
     opts = parser.parse_args()
+    only = set(opts.only.split(","))
     opts.customers = opts.customers or (1000 if opts.quick else 10000)
     opts.seconds = opts.seconds or (2.0 if opts.quick else 8.0)
     opts.rounds = opts.rounds or (1 if opts.quick else 3)
@@ -317,11 +362,12 @@ def main() -> int:
         f"seeded {opts.customers} customers on {engine} in {time.perf_counter() - started:.0f} s",
         file=sys.stderr,
     )
-    figures = [audit_figure(opts)]
+    figures = [signin_figure(seeded, opts)] if "signin" in only else []
+    figures += [audit_figure(opts)] if "audit" in only else []
     from django.db import connections
 
     connections.close_all()
-    figures += http_figures(inst, seeded, opts)
+    figures += http_figures(inst, seeded, opts) if "http" in only else []
     print(f"\n{'figure':<34} {'value':>10} {'baseline':>10} {'unit':<6} {'ratio':>7}  (spread)")
     for f in figures:
         print(f.row())
