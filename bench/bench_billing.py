@@ -46,7 +46,7 @@ def main() -> int:
     args = parser.parse_args()
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from bench.world import ROOT, make_instance
+    from bench.world import ROOT, billing, make_instance
 
     make_instance(args.database_url)
     root = ROOT
@@ -61,7 +61,7 @@ def main() -> int:
     from hanse.catalog.services import catalog_load
     from hanse.commerce.models import Subscription
     from hanse.commerce.services import LineItem, SubscriptionChange, order_create, subscription_update
-    from hanse.customers.services import BillingProfile, customer_import
+    from hanse.customers.services import customer_import
     from hanse.directory import services as directory
     from hanse.partners.services import partner_account_create
 
@@ -93,15 +93,7 @@ def main() -> int:
                     partner=account,
                     company_name=f"Customer {p}-{c}",
                     domain=f"c{p}-{c}.example",
-                    billing=BillingProfile(
-                        first_name="A",
-                        last_name="B",
-                        email=f"a@c{p}-{c}.example",
-                        country="NL",
-                        city="Utrecht",
-                        postal_code="3511",
-                        address_line1="Oudegracht 1",
-                    ),
+                    billing=billing(f"{p}-{c}"),
                 )
                 order = order_create(
                     actor=actor,

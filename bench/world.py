@@ -56,13 +56,14 @@ class Seeded:
     customers: int
 
 
-def billing(i: int) -> Any:
+def billing(key: object) -> Any:
+    """The billing profile of the customer ``c{key}.example``."""
     from hanse.customers.services import BillingProfile
 
     return BillingProfile(
         first_name="Ada",
         last_name="Bench",
-        email=f"ada@c{i}.example",
+        email=f"ada@c{key}.example",
         country="NL",
         city="Utrecht",
         postal_code="3511",

@@ -131,6 +131,15 @@ def page_of(items: Sequence[T], *, size: int, token: str | None) -> Page[T]:
     return Page(items=rows, total=len(items), next_token=_encode([start + size]) if more else None)
 
 
+def unpaged(items: list[Any]) -> dict[str, Any]:
+    """A collection sent whole, in one response: Partner Center's shape without ``links``."""
+    return {
+        "totalCount": len(items),
+        "items": items,
+        "attributes": {"objectType": "Collection", "etag": None},
+    }
+
+
 def _link(path: str, query: dict[str, Any], token: str | None) -> dict[str, Any]:
     headers = [{"key": "MS-ContinuationToken", "value": token}] if token else []
     return {"uri": f"{path}?{urlencode(query)}", "method": "GET", "headers": headers}

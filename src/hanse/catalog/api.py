@@ -11,6 +11,7 @@ from ninja import Path, Query, Router, Schema
 
 from hanse.access.roles import Action
 from hanse.access.scope import require
+from hanse.api.paging import unpaged
 from hanse.api.schemas import Attributes, ErrorBody
 from hanse.catalog.selectors import MarketOffer, market_offer, offers_for_market
 from hanse.validators import NO_NUL, MarketCode
@@ -110,7 +111,7 @@ COUNTRY = Query(..., description="The market: an EU-27 or EFTA country code")
 @router.get("/offers", response={200: OfferCollectionOut, 400: ErrorBody}, summary="List offers for a market")
 def list_offers(request: HttpRequest, country: MarketCode = COUNTRY) -> dict[str, Any]:
     items = [OfferOut.of(m) for m in offers_for_market(principal=request.principal, country=country)]
-    return {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}}
+    return unpaged(items)
 
 
 @router.get(

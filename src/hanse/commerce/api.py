@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 from pydantic import StrictBool, WithJsonSchema
 
+from hanse.api.paging import unpaged
 from hanse.api.responses import json_body
 from hanse.api.schemas import Attributes, Body, ErrorBody, ObjectTypeIn
 from hanse.commerce import errors, services
@@ -211,14 +212,6 @@ class SubscriptionCollectionOut(Schema):
     attributes: Attributes
 
 
-def _collection(items: list[Any]) -> dict[str, Any]:
-    return {
-        "totalCount": len(items),
-        "items": items,
-        "attributes": {"objectType": "Collection", "etag": None},
-    }
-
-
 @router.post(
     "/customers/{customer_id}/orders",
     response={201: OrderOut, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody},
@@ -243,7 +236,7 @@ def create_order(request: HttpRequest, customer_id: uuid.UUID, body: OrderIn) ->
     summary="List a customer's orders",
 )
 def list_orders(request: HttpRequest, customer_id: uuid.UUID) -> dict[str, Any]:
-    return _collection(
+    return unpaged(
         [OrderOut.of(o) for o in orders_for_customer(principal=request.principal, customer_id=customer_id)]
     )
 
@@ -264,7 +257,7 @@ def get_order(request: HttpRequest, customer_id: uuid.UUID, order_id: uuid.UUID)
 )
 def list_subscriptions(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
     subs = subscriptions_for_customer(principal=request.principal, customer_id=customer_id)
-    return json_body(_collection([subscription_json(s) for s in subs]))
+    return json_body(unpaged([subscription_json(s) for s in subs]))
 
 
 @router.get(

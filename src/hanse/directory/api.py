@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from hanse import clock
+from hanse.api.paging import unpaged
 from hanse.api.schemas import Attributes, Body, ErrorBody
 from hanse.directory import services
 from hanse.directory.models import ApiToken
@@ -81,7 +82,7 @@ def issue_token(request: HttpRequest, body: TokenIn) -> Status[TokenOut]:
 @router.get("/tokens", response={200: TokenListOut, 401: ErrorBody}, summary="List your API tokens")
 def list_tokens(request: HttpRequest) -> dict[str, Any]:
     items = [TokenOut.of(t) for t in own_tokens(principal=request.principal)]  # type: ignore[attr-defined]
-    return {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}}
+    return unpaged(items)
 
 
 @router.delete(

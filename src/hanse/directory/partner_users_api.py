@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from hanse.access.roles import PARTNER_ROLES, Role
+from hanse.api.paging import unpaged
 from hanse.api.schemas import Attributes, Body, ErrorBody
 from hanse.directory import partner_users as services
 from hanse.directory.models import User
@@ -66,7 +67,7 @@ class PartnerUserCollectionOut(Schema):
 @router.get("/partner/users", response={200: PartnerUserCollectionOut}, summary="List your partner's users")
 def list_partner_users(request: HttpRequest) -> dict[str, Any]:
     items = [PartnerUserOut.of(u) for u in partner_users(principal=request.principal)]
-    return {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}}
+    return unpaged(items)
 
 
 @router.post(

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from hanse.api.filters import partner_center_filter
-from hanse.api.paging import CONTINUATION, SEEK, SIZE, collection
+from hanse.api.paging import CONTINUATION, SEEK, SIZE, collection, unpaged
 from hanse.api.schemas import Attributes, Body, CollectionLinks, ErrorBody, ObjectTypeIn
 from hanse.catalog.models import Offer, sku_guid
 from hanse.catalog.selectors import offer_ids, offers_by_id
@@ -466,7 +466,7 @@ def list_subscribed_skus(request: HttpRequest, customer_id: uuid.UUID) -> dict[s
         )
         for s in subscribed_skus(principal=request.principal, customer_id=customer_id)
     ]
-    return {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}}
+    return unpaged(items)
 
 
 @router.post(

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from hanse.api.paging import unpaged
 from hanse.api.schemas import Attributes, Body, ErrorBody
 from hanse.faults import crash_point
 from hanse.migration import imports, selectors, services
@@ -88,7 +89,7 @@ class MigrationCollectionOut(Schema):
 )
 def list_migrations(request: HttpRequest) -> dict[str, Any]:
     items = [MigrationOut.of(m) for m in selectors.migrations(request.principal)]
-    return {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}}
+    return unpaged(items)
 
 
 class RunIn(Body):
@@ -103,7 +104,7 @@ class RunIn(Body):
 def start_migrations(request: HttpRequest, body: RunIn) -> Status[dict[str, Any]]:
     moves = services.migration_run(actor=request.principal, customer_ids=body.customerIds)
     items = [MigrationOut.of(m) for m in moves]
-    return Status(202, {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}})
+    return Status(202, unpaged(items))
 
 
 @router.post(

@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 
 from hanse import clock
 from hanse.access.principal import DataKind
+from hanse.api.paging import unpaged
 from hanse.api.schemas import Attributes, Body, ErrorBody
 from hanse.audit.models import AuditRecord
 from hanse.trustee import selectors, services
@@ -175,7 +176,7 @@ def file_request(request: HttpRequest, body: AccessRequestIn) -> Status[AccessRe
 )
 def list_requests(request: HttpRequest) -> dict[str, Any]:
     items = [AccessRequestOut.of(r) for r in selectors.access_requests(request.principal)[:MAX_LISTED]]
-    return {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}}
+    return unpaged(items)
 
 
 @router.get("/accessrequests/{request_id}", response={200: AccessRequestOut, 403: ErrorBody, 404: ErrorBody})
@@ -190,7 +191,7 @@ def get_request(request: HttpRequest, request_id: uuid.UUID) -> AccessRequestOut
 )
 def list_accesses(request: HttpRequest, request_id: uuid.UUID) -> dict[str, Any]:
     items = [AccessOut.of(r) for r in selectors.grant_accesses(request.principal, request_id)]
-    return {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}}
+    return unpaged(items)
 
 
 SUMMARIES = {
