@@ -79,13 +79,15 @@ def wait_for(url: str, seconds: float = 60) -> None:
 
 
 @contextmanager
-def server(args: list[str], ready: str, env: dict[str, str] | None = None) -> Iterator[None]:
+def server(
+    args: list[str], ready: str, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(
         args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}
     )
     try:
         wait_for(ready)
-        yield
+        yield proc
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -297,6 +299,100 @@ def audit_figure(opts: argparse.Namespace) -> Figure:
     return figure
 
 
+def descendants(pid: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parents.items() if pp == p]
+        found += kids
+        todo += kids
+    return found
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The largest peak resident set (VmHWM) of the server's processes: its busiest worker."""
+    peaks = []
+    for p in [pid, *descendants(pid)]:
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+        except OSError:
+            continue
+        kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+        peaks.append(kb / 1024)
+    return max(peaks)
+
+
+def at_size(inst: Instance, seeded: Seeded, opts: argparse.Namespace) -> list[dict[str, float]]:
+    """Per round, at the customers there are now, on a server started afresh (so that its peak
+    memory is this size's): the first page's p50 at one connection, customers created per second
+    by one client, and, after the list load at 8 connections, the busiest worker's peak RSS."""
+    port = free_port()
+    hanse = f"http://127.0.0.1:{port}"
+    auth = {"Authorization": f"Bearer {seeded.token}"}
+    first = hanse + "/v1/customers?size=100"
+    serve = [HANSE, "serve", "--config", str(inst.config), "--port", str(port)]
+    rounds = []
+    with server(serve, f"{hanse}/v1/openapi.json") as proc:
+        load(first, connections=16, seconds=1, headers=auth)
+        for _ in range(opts.rounds):
+            page = load(first, connections=1, seconds=opts.seconds, headers=auth)["p50_ms"]
+            created = load(
+                hanse + "/v1/customers", connections=1, seconds=opts.seconds, headers=auth, body=NEW
+            )
+            load(first, connections=8, seconds=opts.seconds, headers=auth)
+            rounds.append({"page": page, "create": created["rps"], "rss": peak_rss_mb(proc.pid)})
+            print(f"  {seeded.customers} customers: {rounds[-1]}", file=sys.stderr)
+    return rounds
+
+
+def scale_figures(inst: Instance, seeded: Seeded, opts: argparse.Namespace) -> list[Figure]:
+    """The same requests at ``--customers`` and at ``--scale-customers``: the big data set is
+    the small one plus customers seeded in bulk through ``customers_seed`` (``hanse seed``)."""
+    from django.db import connection, connections
+
+    from hanse.access.principal import system_principal
+    from hanse.customers.services import customers_seed
+
+    small = at_size(inst, seeded, opts)
+    started = time.perf_counter()
+    more = opts.scale_customers - seeded.customers
+
+    def progress(done: int, total: int) -> None:
+        if done % 100_000 == 0 or done == total:
+            print(f"  seeded {done} of {total} more ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+
+    domain = "bench-partner.example"
+    total = customers_seed(
+        actor=system_principal("bench"), partner_domain=domain, count=more, progress=progress
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    connections.close_all()
+    print(
+        f"seeded {more} customers in {time.perf_counter() - started:.0f} s ({total} in all)", file=sys.stderr
+    )
+    big = at_size(inst, Seeded(**{**asdict(seeded), "customers": total}), opts)
+    size = f"{opts.scale_customers:,} / {seeded.customers:,}"
+    figures = [
+        Figure(f"customers created per s, {size}", "big / small", "≥ 0.80", "per s"),
+        Figure(f"first page p50, {size}", "big / small", "≤ 1.5", "ms"),
+        Figure(f"worker peak RSS, {size}", "big / small", "≤ 1.1", "MB"),
+    ]
+    for f, key in zip(figures, ("create", "page", "rss"), strict=True):
+        for b, s in zip(big, small, strict=True):
+            f.rounds.append({"value": b[key], "baseline": s[key], "ratio": b[key] / s[key]})
+    return figures
+
+
 # A new customer for each request ({n}: unique in the run), as Partner Center's documented body.
 NEW = json.dumps(
     {
@@ -345,7 +441,14 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default="signin,audit,http",
-        help="a comma-separated choice of signin, audit, http (default: all)",
+        help="a comma-separated choice of signin, audit, http, scale (default: all but scale)",
+    )
+    parser.add_argument(
+        "--scale-customers",
+        type=int,
+        default=1_000_000,
+        metavar="N",
+        help="scale: the big data set's customers (default 1,000,000)",
     )
     opts = parser.parse_args()
     only = set(opts.only.split(","))
@@ -368,6 +471,7 @@ def main() -> int:
 
     connections.close_all()
     figures += http_figures(inst, seeded, opts) if "http" in only else []
+    figures += scale_figures(inst, seeded, opts) if "scale" in only else []
     print(f"\n{'figure':<34} {'value':>10} {'baseline':>10} {'unit':<6} {'ratio':>7}  (spread)")
     for f in figures:
         print(f.row())
@@ -379,6 +483,7 @@ def main() -> int:
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "engine": engine,
             "customers": opts.customers,
+            "scale_customers": opts.scale_customers if "scale" in only else None,
             "seconds": opts.seconds,
             "rounds": opts.rounds,
             "figures": [{**asdict(f), "ratio": f.ratio} for f in figures],

@@ -1,5 +1,5 @@
 """A throw-away instance for a benchmark: its config file, its database, and its data, seeded
-through the services (customers in bulk through the same ``customer_import`` a seed uses)."""
+through the services (customers in bulk through ``customers_seed``, as ``hanse seed`` does)."""
 
 from __future__ import annotations
 
@@ -81,7 +81,8 @@ def seed(customers: int, *, subscriptions: int = 10) -> Seeded:
     from hanse.catalog.models import Offer
     from hanse.catalog.services import catalog_load
     from hanse.commerce.services import LineItem, order_create
-    from hanse.customers.services import customer_import
+    from hanse.customers.models import Customer
+    from hanse.customers.services import customers_seed
     from hanse.directory import services as directory
     from hanse.partners.services import partner_account_create
 
@@ -97,18 +98,13 @@ def seed(customers: int, *, subscriptions: int = 10) -> Seeded:
     ).user
     token = directory.token_issue(actor=actor, user=user, ttl_seconds=86400).token
     started = time.perf_counter()
-    first = None
-    for i in range(customers):
-        c = customer_import(
-            actor=actor,
-            partner=account,
-            company_name=f"Customer {i}",
-            domain=f"c{i}.example",
-            billing=billing(i),
-        )
-        first = first or c
-        if (i + 1) % 2000 == 0:
-            print(f"  seeded {i + 1} customers ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        if done % 20000 == 0 or done == total:
+            print(f"  seeded {done} customers ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+
+    customers_seed(actor=actor, partner_domain=tenant.domain, count=customers, progress=progress)
+    first = Customer.objects.filter(partner=account).order_by("created_at", "id").first()
     assert first is not None
     offers = list(Offer.objects.filter(is_trial=False).order_by("id").values_list("id", flat=True))
     lines = [LineItem(offer_id=offers[k % len(offers)], quantity=1 + k) for k in range(subscriptions)]

@@ -459,6 +459,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_billing_commands(sub, command, _django_command)
 
+    from hanse.customers.cli import add_commands as add_customer_commands
+
+    add_customer_commands(sub, command, _django_command)
+
     audit = sub.add_parser("audit", help="The audit log.", description="The audit log.")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
     p = command(

@@ -6,7 +6,8 @@ token is a clear 400, not a crash.
 
 ``totalCount`` is counted once per walk, on its first page, and carried in the token: every page
 of a walk answers the number of items there were when the walk began. Counting on every page
-cost 98 ms a page at a million customers.
+cost 98 ms a page at a million customers. Where a count is kept (a partner's customers,
+``CustomerCount``), the first page reads it instead of counting.
 """
 
 from __future__ import annotations
@@ -78,10 +79,13 @@ def page(
     token: str | None,
     coerce: Sequence[Callable[[str], Any]],
     values: Sequence[str] = (),
+    count: Callable[[], int] | None = None,
 ) -> Page[Any]:
     """``keys``: ascending, unique together (end with the primary key). ``values``: the page's
     items are these fields of each row as a dict (which must include the keys), not model
-    objects: a page of 100 customers spent half its time making objects it then read once."""
+    objects: a page of 100 customers spent half its time making objects it then read once.
+    ``count``: the number of rows of ``qs``, kept elsewhere, for the first page's ``totalCount``
+    instead of a ``COUNT``."""
     if not 1 <= size <= MAX_SIZE:
         raise InvalidInput(BAD_SIZE, max=MAX_SIZE)
     ordered: QuerySet[Any] = qs.order_by(*keys)
@@ -100,7 +104,7 @@ def page(
             cond |= Q(**eq, **{f"{keys[i]}__gt": after[i]})
         ordered = ordered.filter(Q(**{f"{keys[0]}__gte": after[0]}) & cond)
     else:
-        total = qs.count()
+        total = count() if count is not None else qs.count()
     if values:
         ordered = ordered.values(*values)
     rows = list(ordered[: size + 1])

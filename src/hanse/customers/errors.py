@@ -18,3 +18,6 @@ ETAG_MISMATCH = ErrorSpec(
     _("Someone changed the customer since you read it. Read it again to see the change, then make yours."),
 )
 FIELD_INVALID = ErrorSpec(6005, 400, _("%(field)s is not valid: %(reason)s"))
+SEED_PARTNER_UNKNOWN = ErrorSpec(
+    6006, 404, _("No partner account has the domain %(domain)s. Seed customers for an existing partner.")
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from hanse.access.roles import Action
 from hanse.access.scope import scoped
 from hanse.api.filters import Match
 from hanse.api.paging import Page, page
-from hanse.customers import errors
+from hanse.customers import counts, errors
 from hanse.customers.models import Customer
 from hanse.errors import NotFound
 
@@ -51,6 +52,7 @@ def customer_page(
         size=size,
         token=token,
         coerce=(datetime.fromisoformat, uuid.UUID),
+        count=_count(principal, match),
     )
 
 
@@ -74,11 +76,21 @@ def customer_values_page(
         token=token,
         coerce=(datetime.fromisoformat, uuid.UUID),
         values=CUSTOMER_VALUES,
+        count=_count(principal, match),
     )
 
 
 def customer_values(c: Customer) -> dict[str, Any]:
     return {f: c.tenant.domain if f == "tenant__domain" else getattr(c, f) for f in CUSTOMER_VALUES}
+
+
+def _count(principal: Principal, match: Match | None) -> Callable[[], int] | None:
+    # A partner's whole list is its customers (scoped: partner_id), which CustomerCount counts;
+    # a search, or anyone else's view, is counted.
+    partner_id = principal.partner_id
+    if match is None and principal.is_partner and partner_id is not None:
+        return lambda: counts.of(partner_id)
+    return None
 
 
 def _customers(principal: Principal, match: Match | None, action: Action) -> QuerySet[Customer]:

@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hanse import clock
@@ -95,35 +97,67 @@ def normalise_domain(domain: str) -> str:
     return d
 
 
+@dataclass(frozen=True)
+class NewTenant:
+    domain: str
+    name: str
+    kind: str
+    region: str
+    country: str | None = None
+
+
 @transaction.atomic
 def tenant_create(
     *, actor: Principal, domain: str, name: str, kind: str, region: str, country: str | None = None
 ) -> Tenant:
-    domain = normalise_domain(domain)
-    reg = instance().region(region)
-    if reg is None:
-        raise InvalidInput(
-            errors.REGION_UNKNOWN, region=region, regions=", ".join(r.id for r in instance().regions)
+    return tenants_create(actor=actor, tenants=[NewTenant(domain, name, kind, region, country)])[0]
+
+
+@transaction.atomic
+def tenants_create(*, actor: Principal, tenants: Sequence[NewTenant]) -> list[Tenant]:
+    """``tenants``, all or none: a domain already taken, or given twice, refuses the lot. One
+    query checks the domains, one insert writes the rows, one appends their records."""
+    built: list[Tenant] = []
+    seen: set[str] = set()
+    for t in tenants:
+        domain = normalise_domain(t.domain)
+        reg = instance().region(t.region)
+        if reg is None:
+            raise InvalidInput(
+                errors.REGION_UNKNOWN, region=t.region, regions=", ".join(r.id for r in instance().regions)
+            )
+        if domain in seen:
+            raise Conflict(errors.TENANT_DOMAIN_TAKEN, domain=domain)
+        seen.add(domain)
+        built.append(
+            Tenant(
+                domain=domain,
+                name=t.name.strip()[:200] or domain,
+                kind=t.kind,
+                home_region=reg.id,
+                country=(t.country or reg.country).upper(),
+                created_at=clock.now(),
+            )
         )
-    if Tenant.objects.filter(domain__ieq=domain).exists():
+    # LOWER(domain) IN (...), the expression the unique index holds, so that the index serves it.
+    taken = Tenant.objects.annotate(key=Lower("domain")).filter(key__in=seen).values_list("key", flat=True)
+    for domain in taken[:1]:
         raise Conflict(errors.TENANT_DOMAIN_TAKEN, domain=domain)
-    tenant = Tenant.objects.create(
-        domain=domain,
-        name=name.strip()[:200] or domain,
-        kind=kind,
-        home_region=reg.id,
-        country=(country or reg.country).upper(),
-        created_at=clock.now(),
-    )
-    audit.record(
+    Tenant.objects.bulk_create(built)
+    audit.record_many(
         actor=actor,
-        action="tenant.create",
-        target_type="Tenant",
-        target_id=tenant.id,
-        tenant_id=tenant.id,
-        after={"domain": domain, "name": tenant.name, "kind": kind, "region": reg.id},
+        entries=[
+            audit.Entry(
+                action="tenant.create",
+                target_type="Tenant",
+                target_id=t.id,
+                tenant_id=t.id,
+                after={"domain": t.domain, "name": t.name, "kind": t.kind, "region": t.home_region},
+            )
+            for t in built
+        ],
     )
-    return tenant
+    return built
 
 
 def generate_password() -> str:

@@ -33,6 +33,7 @@ from hanse.audit.offline import VerifyError, check_history
 from hanse.billing.services import customer_seats_record
 from hanse.catalog.models import Offer
 from hanse.commerce.models import Order, OrderLineItem, Subscription
+from hanse.customers import counts
 from hanse.customers.models import Customer
 from hanse.customers.services import customer_region, new_customers_closed
 from hanse.directory.models import Tenant, User
@@ -259,6 +260,7 @@ class _Importer:
             for f in BILLING_FIELDS:
                 setattr(customer, f, str(billing[f]))
             customer.save(force_insert=True)
+            counts.add(self.account.id, 1)
             if self.imp is None:
                 self.imp = Import.objects.create(
                     peer=_peer(self.actor),
@@ -424,7 +426,8 @@ def _clear(actor: Principal, imp: Import) -> None:
         scoped(Import.objects.all(), actor, IMPORT).filter(id=imp.id).update(
             customer=None, source_checkpoint="", source_log_keys=[]
         )
-        scoped(Customer.objects.all(), actor, IMPORT).filter(id=cid).delete()
+        removed, _ = scoped(Customer.objects.all(), actor, IMPORT).filter(id=cid).delete()
+        counts.add(imp.partner_id, -removed)
         Tenant.objects.filter(id=cid, state=Tenant.State.ARRIVING).delete()
         imp.customer = None
     scoped(ImportedObject.objects.all(), actor, IMPORT).filter(imported=imp).delete()
