@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
@@ -20,7 +21,8 @@ from hanse.commerce.selectors import (
     order_get,
     orders_for_customer,
     subscription_get,
-    subscriptions_for_customer,
+    subscription_values,
+    subscription_values_for_customer,
 )
 from hanse.errors import InvalidInput
 from hanse.validators import AS_JSON_INT, EMPTY_OR_NOT_BLANK, NO_NUL, NOT_BLANK, SkuId
@@ -116,29 +118,30 @@ class SubscriptionOut(Schema):
     attributes: Attributes
 
 
-def subscription_json(s: Subscription) -> dict[str, Any]:
-    """A subscription in ``SubscriptionOut``'s shape, built once (see customers.api.customer_json)."""
+def subscription_json(s: Mapping[str, Any]) -> dict[str, Any]:
+    """``s``: a subscription's ``SUBSCRIPTION_VALUES`` (selectors.subscription_values), in
+    ``SubscriptionOut``'s shape, built once (see customers.api.customer_json)."""
     return {
-        "id": s.id,
-        "offerId": s.offer_id,
-        "offerName": s.offer.name,
-        "friendlyName": s.friendly_name,
-        "quantity": s.quantity,
+        "id": s["id"],
+        "offerId": s["offer_id"],
+        "offerName": s["offer__name"],
+        "friendlyName": s["friendly_name"],
+        "quantity": s["quantity"],
         "unitType": "Licenses",
-        "status": s.status,
-        "autoRenewEnabled": s.auto_renew,
-        "isTrial": s.is_trial,
+        "status": s["status"],
+        "autoRenewEnabled": s["auto_renew"],
+        "isTrial": s["is_trial"],
         "hasPurchasableAddons": False,
         "billingType": "license",
-        "billingCycle": s.billing_cycle,
+        "billingCycle": s["billing_cycle"],
         "contractType": "subscription",
-        "termDuration": s.term,
-        "unitPrice": s.unit_price,
-        "currencyCode": s.currency,
-        "creationDate": s.created_at,
-        "effectiveStartDate": s.created_at,
-        "orderId": s.order_id,
-        "attributes": {"objectType": "Subscription", "etag": s.etag},
+        "termDuration": s["term"],
+        "unitPrice": s["unit_price"],
+        "currencyCode": s["currency"],
+        "creationDate": s["created_at"],
+        "effectiveStartDate": s["created_at"],
+        "orderId": s["order_id"],
+        "attributes": {"objectType": "Subscription", "etag": Subscription.etag_of(s["version"])},
     }
 
 
@@ -256,7 +259,7 @@ def get_order(request: HttpRequest, customer_id: uuid.UUID, order_id: uuid.UUID)
     summary="List a customer's subscriptions",
 )
 def list_subscriptions(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
-    subs = subscriptions_for_customer(principal=request.principal, customer_id=customer_id)
+    subs = subscription_values_for_customer(principal=request.principal, customer_id=customer_id)
     return json_body(unpaged([subscription_json(s) for s in subs]))
 
 
@@ -272,7 +275,7 @@ def get_subscription(
         principal=request.principal, customer_id=customer_id, subscription_id=subscription_id
     )
     response["ETag"] = sub.etag
-    return subscription_json(sub)
+    return subscription_json(subscription_values(sub))
 
 
 @router.patch(
@@ -312,4 +315,4 @@ def update_subscription(
         etag=body.attributes.etag if body.attributes else None,
     )
     response["ETag"] = sub.etag
-    return subscription_json(sub)
+    return subscription_json(subscription_values(sub))

@@ -70,7 +70,11 @@ class Subscription(models.Model):
 
     @property
     def etag(self) -> str:
-        return f'W/"{self.version}"'
+        return self.etag_of(self.version)
+
+    @staticmethod
+    def etag_of(version: int) -> str:
+        return f'W/"{version}"'
 
 
 class OrderLineItem(models.Model):
