@@ -154,6 +154,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "web:signin"
 LOGIN_REDIRECT_URL = "web:home"
 
+SESSION_ENGINE = "hanse.web.sessions"  # database sessions, a sign-in written once
 # Two instances on one host must never share a session or a CSRF token.
 SESSION_COOKIE_NAME = f"hanse_{HANSE_INSTANCE.id}_session"
 CSRF_COOKIE_NAME = f"hanse_{HANSE_INSTANCE.id}_csrftoken"
@@ -205,6 +206,10 @@ AXES_USERNAME_CALLABLE = "hanse.web.throttle.normalised_username"
 AXES_CLIENT_IP_CALLABLE = "hanse.clientaddr.client_address"
 AXES_LOCKOUT_CALLABLE = "hanse.web.views.locked_out"
 AXES_VERBOSE = False
+# Failures are kept (the lockout counts them); a log of every successful sign-in, which nothing
+# reads, was an insert and a write transaction in each one.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_HANDLER = "hanse.web.throttle.Handler"
 
 OTP_TOTP_ISSUER = f"Hanse {HANSE_INSTANCE.name}"
 OTP_TOTP_THROTTLE_FACTOR = 1

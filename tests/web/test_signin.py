@@ -112,6 +112,46 @@ def test_enrolled_user_is_asked_for_a_code(partner, make_user, client):
     assert client.get("/csp/").status_code == 200
 
 
+def session_writes(queries) -> list[str]:
+    return [
+        q["sql"].split()[0]
+        for q in queries
+        if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")
+    ]
+
+
+def test_a_sign_in_writes_its_session_once_under_a_new_key(partner, make_user, client):
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = make_user(partner.tenant, Role.SALES_AGENT)
+    with CaptureQueriesContext(connection) as queries:
+        assert signin(client, user.upn).status_code == 302
+    assert session_writes(queries.captured_queries) == ["INSERT"]  # not INSERT, then UPDATE
+    key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    assert Session.objects.get(session_key=key).get_decoded()["_auth_user_id"] == str(user.id)
+    assert client.get("/csp/").status_code == 200
+
+
+def test_the_session_before_the_code_is_not_the_one_after(partner, make_user, client):
+    # A key known before sign-in (one an attacker planted, say) is worth nothing after it.
+    from django.contrib.sessions.models import Session
+
+    user = make_user(partner.tenant, Role.GLOBAL_ADMIN)
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    assert signin(client, user.upn).url == "/signin/verify"
+    before = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    assert Session.objects.filter(session_key=before).exists()  # it holds the sign-in half done
+    assert client.post("/signin/verify", {"code": code_for(device)}).status_code == 302
+    after = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    assert after != before and not Session.objects.filter(session_key=before).exists()
+    assert Session.objects.get(session_key=after).get_decoded()["_auth_user_id"] == str(user.id)
+    planted = Client()
+    planted.cookies[django_settings.SESSION_COOKIE_NAME] = before
+    assert planted.get("/csp/").status_code == 302
+
+
 def test_forced_password_change(partner, make_user, client):
     user = make_user(partner.tenant, Role.SALES_AGENT, must_change_password=True)
     signin(client, user.upn)
@@ -137,6 +177,25 @@ def test_throttling_after_five_failures(partner, make_user, client):
     assert locked.status_code == 429 and b"locked-out" in locked.content
     other = make_user(partner.tenant, Role.SALES_AGENT)
     assert signin(Client(), other.upn).status_code == 302  # other accounts are unaffected
+
+
+def test_a_sign_in_clears_its_failures_and_the_expired_ones(partner, make_user, client):
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+
+    user, other = make_user(partner.tenant, Role.SALES_AGENT), make_user(partner.tenant, Role.SALES_AGENT)
+    for _ in range(4):
+        signin(client, user.upn, "wrong-password-123")
+    signin(Client(REMOTE_ADDR="192.0.2.9"), other.upn, "wrong-password-123")
+    old = AccessAttempt.objects.get(username=other.upn)
+    old.attempt_time -= django_settings.AXES_COOLOFF_TIME + timedelta(minutes=1)
+    old.save()
+    assert signin(client, user.upn).status_code == 302
+    assert not AccessAttempt.objects.exists()  # its own four failures, and the expired one
+    for _ in range(4):
+        signin(Client(), user.upn, "wrong-password-123")
+    assert signin(Client(), user.upn).status_code == 302  # four more are allowed, not one
 
 
 def test_every_spelling_of_a_name_shares_one_lock(partner, make_user, client):
