@@ -13,7 +13,7 @@ from ninja.errors import AuthorizationError as NinjaAuthorizationError
 
 from hanse.api import errors, validation
 from hanse.api.auth import BearerAuth
-from hanse.api.responses import domain_error_response, error_response
+from hanse.api.responses import Renderer, domain_error_response, error_response
 from hanse.api.schemas import ErrorBody
 from hanse.db import BUSY_RETRY_SECONDS, is_busy
 from hanse.errors import DomainError
@@ -83,6 +83,7 @@ api = HanseApi(
     ),
     urls_namespace="v1",
     auth=BearerAuth(),
+    renderer=Renderer(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
