@@ -270,8 +270,14 @@ def test_the_summary_is_the_sources_canonical_form_and_cutover_needs_it(peer):
 
 
 def test_a_rollback_removes_everything_and_refuses_the_attempts_late_batches(peer):
+    from hanse.access.principal import system_principal
+    from hanse.customers import counts
+
     peer.post_json(f"/v1/migrationimports/{CID}/batches", batch())
+    partner_id = Customer.objects.get(id=CID).partner_id
+    assert counts.of(system_principal("test"), partner_id) == 1  # the arriving customer is the partner's
     assert peer.delete(f"/v1/migrationimports/{CID}?attempt=1").json()["status"] == "removed"
+    assert counts.of(system_principal("test"), partner_id) == 0
     assert not Customer.objects.filter(id=CID).exists() and not Tenant.objects.filter(id=CID).exists()
     assert (
         not User.objects.filter(upn="ada@arriving.example").exists() and not ImportedObject.objects.exists()
@@ -281,6 +287,7 @@ def test_a_rollback_removes_everything_and_refuses_the_attempts_late_batches(pee
     )
     assert peer.post_json(f"/v1/migrationimports/{CID}/batches", batch(attempt=2)).json()["applied"] == 6
     assert User.objects.filter(tenant_id=CID).count() == 1
+    assert counts.of(system_principal("test"), partner_id) == Customer.objects.count() == 1
 
 
 def test_a_new_attempt_starts_from_nothing_and_an_older_one_is_stale(peer):

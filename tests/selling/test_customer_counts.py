@@ -42,7 +42,7 @@ def test_a_bulk_import_writes_each_customer_as_one_import_does(partner):
         assert actions == {"tenant.create", "customer.import"}
     result = verify_chain()
     assert result.ok and result.checked == AuditRecord.objects.count()
-    assert counts.of(partner.account.id) == 2
+    assert counts.of(SYSTEM, partner.account.id) == 2
 
 
 @pytest.mark.parametrize("domains", [("new.example", "TAKEN.example"), ("dup.example", "Dup.example")])
@@ -53,7 +53,7 @@ def test_a_taken_or_repeated_domain_refuses_the_whole_batch(partner, domains):
         customers_import(actor=SYSTEM, partner=partner.account, customers=rows(*domains))
     assert refused.value.code == 6003 and refused.value.params["domain"] == domains[1].lower()
     assert (Customer.objects.count(), Tenant.objects.count(), AuditRecord.objects.count()) == before
-    assert counts.of(partner.account.id) == 1
+    assert counts.of(SYSTEM, partner.account.id) == 1
 
 
 def test_only_the_instance_imports(partner, admin):
@@ -61,7 +61,7 @@ def test_only_the_instance_imports(partner, admin):
 
     with pytest.raises(NotPermitted):
         customers_import(actor=principal_of(admin), partner=partner.account, customers=rows("x.example"))
-    assert counts.of(partner.account.id) == 0
+    assert counts.of(SYSTEM, partner.account.id) == 0
 
 
 def test_the_seed_numbers_on_from_the_customers_there_are(partner):
@@ -77,7 +77,9 @@ def test_the_seed_numbers_on_from_the_customers_there_are(partner):
     assert customers_seed(actor=SYSTEM, partner_domain=domain.upper(), count=3) == 8
     names = set(Tenant.objects.filter(kind=Tenant.Kind.CUSTOMER).values_list("domain", flat=True))
     assert names == {f"c{i}.{domain}" for i in range(8)}
-    assert Customer.objects.filter(partner=partner.account).count() == counts.of(partner.account.id) == 8
+    assert (
+        Customer.objects.filter(partner=partner.account).count() == counts.of(SYSTEM, partner.account.id) == 8
+    )
 
 
 def test_the_seed_refuses_an_unknown_partner_and_a_bad_batch(partner):
@@ -106,7 +108,7 @@ def test_the_count_follows_creations_over_the_api(seller, partner):
     for i in range(3):
         assert seller.post_json("/v1/customers", customer_body(domain=f"k{i}.example")).status_code == 201
     assert seller.post_json("/v1/customers", customer_body(domain="k0.example")).status_code == 409
-    assert counts.of(partner.account.id) == 3
+    assert counts.of(SYSTEM, partner.account.id) == 3
     assert seller.get("/v1/customers?size=1").json()["totalCount"] == 3
 
 
@@ -131,7 +133,9 @@ def test_concurrent_creations_lose_no_count(partner, make_user, api_for):
         t.join()
     created = statuses.count(201)
     assert (
-        created == Customer.objects.filter(partner=partner.account).count() == counts.of(partner.account.id)
+        created
+        == Customer.objects.filter(partner=partner.account).count()
+        == counts.of(SYSTEM, partner.account.id)
     )
     assert created > 0
 
@@ -140,7 +144,9 @@ def test_hanse_seed_on_the_command_line(partner, capsys):
     domain = partner.tenant.domain
     assert main(["seed", "--config", CONFIG, "--partner", domain, "--customers", "3", "--quiet"]) == 0
     assert f"{domain} has 3 customer(s)" in capsys.readouterr().out
-    assert counts.of(partner.account.id) == Customer.objects.filter(partner=partner.account).count() == 3
+    assert (
+        counts.of(SYSTEM, partner.account.id) == Customer.objects.filter(partner=partner.account).count() == 3
+    )
     assert (
         main(["seed", "--config", CONFIG, "--partner", "nobody.example", "--customers", "3", "--quiet"]) == 1
     )

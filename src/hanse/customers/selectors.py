@@ -89,7 +89,7 @@ def _count(principal: Principal, match: Match | None) -> Callable[[], int] | Non
     # a search, or anyone else's view, is counted.
     partner_id = principal.partner_id
     if match is None and principal.is_partner and partner_id is not None:
-        return lambda: counts.of(partner_id)
+        return lambda: counts.of(principal, partner_id)
     return None
 
 

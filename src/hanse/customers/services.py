@@ -212,13 +212,13 @@ def customers_seed(
     if not 1 <= batch <= 10_000:
         raise InvalidInput(errors.FIELD_INVALID, field="batch", reason=_("between 1 and 10000"))
     account = (
-        PartnerAccount.objects.select_related("tenant")
+        scoped(PartnerAccount.objects.select_related("tenant"), actor, Action.PARTNER_VIEW)
         .filter(tenant__domain__ieq=partner_domain.strip())
         .first()
     )
     if account is None:
         raise NotFound(errors.SEED_PARTNER_UNKNOWN, domain=partner_domain[:260])
-    start = counts.of(account.id)
+    start = counts.of(actor, account.id)
     done = 0
     while done < count:
         n = min(batch, count - done)
@@ -278,7 +278,7 @@ def _insert(
         _apply_billing(customer, billing)
         customers.append(customer)
     Customer.objects.bulk_create(customers)
-    counts.add(account.id, len(customers))
+    counts.add(actor, Action.CUSTOMER_CREATE, account.id, len(customers))
     audit.record_many(
         actor=actor,
         entries=[

@@ -260,7 +260,7 @@ class _Importer:
             for f in BILLING_FIELDS:
                 setattr(customer, f, str(billing[f]))
             customer.save(force_insert=True)
-            counts.add(self.account.id, 1)
+            counts.add(self.actor, IMPORT, self.account.id, 1)
             if self.imp is None:
                 self.imp = Import.objects.create(
                     peer=_peer(self.actor),
@@ -427,7 +427,7 @@ def _clear(actor: Principal, imp: Import) -> None:
             customer=None, source_checkpoint="", source_log_keys=[]
         )
         removed, _ = scoped(Customer.objects.all(), actor, IMPORT).filter(id=cid).delete()
-        counts.add(imp.partner_id, -removed)
+        counts.add(actor, IMPORT, imp.partner_id, -removed)
         Tenant.objects.filter(id=cid, state=Tenant.State.ARRIVING).delete()
         imp.customer = None
     scoped(ImportedObject.objects.all(), actor, IMPORT).filter(imported=imp).delete()
