@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django_otp.oath import TOTP
 
 from hanse import clock
 from hanse.audit.models import AuditRecord
@@ -20,6 +21,7 @@ from hanse.commerce.services import LineItem, SubscriptionChange, order_create
 from hanse.customers import services as customers
 from hanse.customers.selectors import customer_get
 from hanse.directory import customer_users
+from hanse.directory import services as directory
 from hanse.directory.customer_users import NewUser
 from hanse.directory.models import User
 from hanse.errors import Conflict, InvalidInput, NotFound, NotPermitted
@@ -87,7 +89,21 @@ def writes(src: Source) -> dict[str, Any]:
         "customer_update_billing": lambda: customers.customer_update_billing(
             actor=a, customer_id=cid, billing=billing("DE", city="Bonn"), if_match=None
         ),
+        # The customer's users themselves: their password and authenticator move with them.
+        "user_change_password": lambda: directory.user_change_password(
+            actor=principal_of(src.user), user=src.user, current=None, new="a-much-better-passphrase-9"
+        ),
+        "mfa_enrolment_confirm": lambda: mfa_confirm(src.user),
     }
+
+
+def mfa_confirm(user: User) -> Any:
+    device = directory.mfa_enrolment_start(user=user)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    code = f"{totp.token():0{device.digits}d}"
+    return directory.mfa_enrolment_confirm(
+        actor=principal_of(user), user=user, device_id=device.id, code=code
+    )
 
 
 # The public write services of these modules that take a customer: each must be walked above.

@@ -28,6 +28,7 @@ from hanse.directory import errors
 from hanse.directory.models import ApiToken, Tenant, User
 from hanse.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from hanse.instance.current import instance
+from hanse.migration.freeze import ensure_unfrozen
 from hanse.validators import is_domain
 
 if TYPE_CHECKING:
@@ -274,6 +275,7 @@ def user_change_password(*, actor: Principal, user: User, current: str | None, n
     encoded = make_password(new)
     with transaction.atomic():
         user = relock(user, "tenant")
+        _unfrozen(user)
         before = user_snapshot(user)
         user.password = encoded
         user.must_change_password = False
@@ -281,6 +283,13 @@ def user_change_password(*, actor: Principal, user: User, current: str | None, n
         user.save(update_fields=["password", "must_change_password", "credentials_version"])
         audit_user(actor, "user.change_password", user, before=before, after=user_snapshot(user))
     return user
+
+
+def _unfrozen(user: User) -> None:
+    # A moving customer's users move with their password hashes and authenticators: those are
+    # frozen with the rest (docs/migration.md); a customer's id is its tenant's.
+    if user.tenant.kind == Tenant.Kind.CUSTOMER:
+        ensure_unfrozen(customer_id=user.tenant_id)
 
 
 def _same_password_message() -> str:
@@ -298,6 +307,7 @@ def mfa_enrolment_start(*, user: User) -> TOTPDevice:
 
 @transaction.atomic
 def mfa_enrolment_confirm(*, actor: Principal, user: User, device_id: int, code: str) -> TOTPDevice:
+    _unfrozen(relock(user, "tenant"))  # before the code is checked: checking it writes the device
     device = TOTPDevice.objects.select_for_update().filter(id=device_id, user=user, confirmed=False).first()
     if device is None or not code.strip().isdigit() or not device.verify_token(code.strip()):
         raise InvalidInput(errors.MFA_CODE_WRONG)
