@@ -72,11 +72,22 @@ class Process:
         while time.monotonic() < deadline:
             if not self.alive():
                 if self.proc is not None:
-                    # A server's master killed with its group: its workers are gone too.
                     self.proc.wait(timeout=30)
+                    self._group_gone()
                 return True
             time.sleep(0.1)
         return False
+
+    def _group_gone(self, timeout: float = 30) -> None:
+        """Wait until no process of its group is left. A server's master can exit before a worker
+        that is finishing a request; that worker still holds the listening socket, and the next
+        start on the same port would fail with "Address already in use"."""
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        while _group_members(self.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _group_members(self.proc.pid):
+            os.killpg(self.proc.pid, signal.SIGKILL)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -85,6 +96,7 @@ class Process:
         assert self.proc is not None
         os.killpg(self.proc.pid, signal.SIGKILL)  # gunicorn's workers with their master
         self.proc.wait(timeout=30)
+        self._group_gone()
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -94,6 +106,22 @@ class Process:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=30)
+            self._group_gone()
+
+
+def _group_members(pgid: int) -> list[int]:
+    """The live processes of a process group (zombies, which hold no socket, are not counted)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            found.append(int(entry.name))
+    return found
 
 
 @contextmanager
