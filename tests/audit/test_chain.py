@@ -83,6 +83,41 @@ def test_orm_refuses_update_and_delete(chain):
         rec.delete()
 
 
+def _rows() -> list[tuple]:
+    from hanse.audit.verify import WALKED
+
+    sql, params = AuditRecord.objects.order_by("seq").values_list(*WALKED).query.sql_with_params()
+    with connection.cursor() as c:
+        c.execute(sql, params)
+        return c.fetchall()
+
+
+def test_the_fast_walk_hashes_every_kind_of_record_as_the_chain_does(db, make_partner, make_customer):
+    """Every record of a real log hashes from the database's raw row (the walk's fast path) to
+    what the chain's canonical encoder hashed: UUIDs, times, nested and non-ASCII payloads."""
+    import uuid
+
+    from hanse.audit.verify import hashes_as_stored
+
+    make_customer(make_partner(), name="Zürcher Treuhand — 東京 \u2028 \x01")
+    with transaction.atomic():
+        audit.record(
+            actor=SYSTEM,
+            action="test.event",
+            target_type="Thing",
+            target_id="x",
+            before={"z": [1, 2.5, None, True], "a": {"é": '"quoted" </script>'}},
+            after=None,
+            grant_id=uuid.uuid4(),
+        )
+    rows = _rows()
+    assert len(rows) > 5 and all(hashes_as_stored(row) for row in rows)
+    _raw(f"UPDATE {AuditRecord._meta.db_table} SET target_type = %s WHERE seq = %s", ["Forged", 2])
+    assert [hashes_as_stored(row) for row in _rows()].count(False) == 1
+    result = verify_chain()
+    assert not result.ok and result.bad_seq == 2 and "hash" in result.reason
+
+
 def test_modified_record_is_detected(chain):
     _raw(f"UPDATE {AuditRecord._meta.db_table} SET action = %s WHERE seq = %s", ["forged", 3])
     result = verify_chain()
