@@ -45,7 +45,7 @@ _NAMES = WALKED[3:]
 _UUIDS = tuple(
     i for i, f in enumerate(_NAMES) if f in ("id", "actor_id", "actor_tenant_id", "partner_id", "tenant_id")
 )
-_AT, _BEFORE, _AFTER, _GRANT = (_NAMES.index(f) for f in ("at", "before", "after", "grant_id"))
+_AT, _BEFORE, _AFTER = (_NAMES.index(f) for f in ("at", "before", "after"))
 
 
 def _uuid(value: Any) -> str | None:
