@@ -1,6 +1,6 @@
 """Migration throughput against a raw copy of the same rows, measured in the same run.
 
-Run: .venv/bin/python bench/bench_migration.py [--customers 200] [--users 10]
+Run: .venv/bin/python bench/bench_migration.py [--customers 200] [--users 10] [--source-workers 2]
 
 Two real instances (the demo's de and eu, each ``hanse serve`` on its own SQLite database, de with
 its ``hanse worker``) and de's partner linked to eu. ``--customers`` customers of 10 users, 3
@@ -81,6 +81,9 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--keep", action="store_true", help="keep the instances' directory")
+    parser.add_argument(
+        "--source-workers", type=int, default=1, help="`hanse worker` processes at the source (default 1)"
+    )
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="hanse-bench-migration-"))
     port = free_port()
@@ -96,6 +99,27 @@ def main() -> int:
     with ExitStack() as stack:
         stack.enter_context(pair(data / "de.toml", port))
         stack.enter_context(pair(data / "eu.toml", port + 1))
+        # More worker processes at the source: each takes the next move's step from the queue.
+        more = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "hanse",
+                    "worker",
+                    "--config",
+                    str(data / "de.toml"),
+                    "--interval",
+                    "0.2",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(args.source_workers - 1)
+        ]
+        for proc in more:
+            stack.callback(proc.wait, 30)
+            stack.callback(proc.terminate)
         token = hanse(
             "token", "issue", "--config", str(data / "de.toml"), "--user", "admin@contoso-de.example"
         )
@@ -112,7 +136,10 @@ def main() -> int:
         moved = time.perf_counter() - started
     assert {m["state"] for m in items} == {"cut_over"}, {m["state"] for m in items}
     n = args.customers
-    print(f"customers: {n}, users each: {args.users}, subscriptions each: 3")
+    print(
+        f"customers: {n}, users each: {args.users}, subscriptions each: 3,"
+        f" source workers: {args.source_workers}"
+    )
     print(f"raw copy:  {raw:8.2f} s  {n / raw:8.1f} customers/s")
     print(f"migration: {moved:8.2f} s  {n / moved:8.1f} customers/s")
     print(f"ratio migration/raw: {moved / raw:.1f}")
