@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from tests.procs import descendants
+
 from bench.world import ROOT, Instance, Seeded, make_instance, seed
 
 PYTHON = sys.executable
@@ -297,24 +299,6 @@ def audit_figure(opts: argparse.Namespace) -> Figure:
     figure = Figure(f"audit verify, {len(data)} records", "verify / SHA-256", "≥ 0.30", "rec/s")
     alternate(figure, opts.rounds, verify, sha, lambda v, b: v / b)
     return figure
-
-
-def descendants(pid: int) -> list[int]:
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        kids = [c for c, pp in parents.items() if pp == p]
-        found += kids
-        todo += kids
-    return found
 
 
 def peak_rss_mb(pid: int) -> float:

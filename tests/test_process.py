@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from hanse.access.roles import PARTNER_ROLES
+from tests.procs import alive, descendants
 
 pytestmark = pytest.mark.process
 
@@ -190,33 +191,6 @@ def test_serve_refuses_an_uninitialised_database(tmp_path):
     assert result.returncode == 1 and "hanse init" in result.stderr
 
 
-def _descendants(pid: int) -> set[int]:
-    """Every living process below ``pid`` (from /proc: Linux, as CI)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z":
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, frontier = set(), [pid]
-    while frontier:
-        nxt = [c for p in frontier for c in children.get(p, [])]
-        found.update(nxt)
-        frontier = nxt
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_demo_stops_every_child_and_each_server_has_its_own_control_socket(demo, tmp_path, stop):
     from tests.test_postgres_process import wait_ready
@@ -241,18 +215,18 @@ def test_demo_stops_every_child_and_each_server_has_its_own_control_socket(demo,
         sockets = sorted(str(p.relative_to(demo)) for p in demo.glob("*-data/gunicorn-*.ctl"))
         assert sockets == [f"de-data/gunicorn-{base}.ctl", f"eu-data/gunicorn-{base + 1}.ctl"]
         assert not any(home.rglob("*.ctl"))
-        children = _descendants(run.pid)
+        children = descendants(run.pid)
         assert len(children) >= 4  # two servers (with their workers) and two workers
         run.send_signal(stop)  # to the demo alone, as a service manager or `kill` sends it
         assert run.wait(timeout=60) == 0
         deadline = time.monotonic() + 20
-        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        while any(alive(pid) for pid in children) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert [pid for pid in children if _alive(pid)] == []
+        assert [pid for pid in children if alive(pid)] == []
         assert not list(demo.glob("*-data/gunicorn-*.ctl"))  # each server removed its own socket
     finally:
         # Whatever failed above, leave no server behind.
-        for pid in children | _descendants(run.pid) | ({run.pid} if run.poll() is None else set()):
+        for pid in children | descendants(run.pid) | ({run.pid} if run.poll() is None else set()):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
 

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.procs import group_members
+
 PASSWORD = "Umzug-nach-Europa-2026!"  # every seeded migrating user's, to sign in at eu after
 TOTP_KEY = "3132333435363738393031323334353637383930"  # one user's TOTP device (hex), kept across
 
@@ -84,9 +86,9 @@ class Process:
         start on the same port would fail with "Address already in use"."""
         assert self.proc is not None
         deadline = time.monotonic() + timeout
-        while _group_members(self.proc.pid) and time.monotonic() < deadline:
+        while group_members(self.proc.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        if _group_members(self.proc.pid):
+        if group_members(self.proc.pid):
             os.killpg(self.proc.pid, signal.SIGKILL)
 
     def log(self) -> str:
@@ -107,21 +109,6 @@ class Process:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=30)
             self._group_gone()
-
-
-def _group_members(pgid: int) -> list[int]:
-    """The live processes of a process group (zombies, which hold no socket, are not counted)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            found.append(int(entry.name))
-    return found
 
 
 @contextmanager
