@@ -17,7 +17,7 @@ from hanse.audit.verify import verify_chain
 from hanse.cli import main
 from hanse.customers import counts
 from hanse.customers.models import Customer
-from hanse.customers.services import ImportedCustomer, customers_import, customers_seed
+from hanse.customers.services import NewCustomer, customers_import, customers_seed
 from hanse.directory.models import Tenant
 from hanse.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from tests.conftest import billing
@@ -27,8 +27,8 @@ SYSTEM = system_principal("test")
 CONFIG = str(Path(__file__).parents[1] / "instance.toml")
 
 
-def rows(*domains: str) -> list[ImportedCustomer]:
-    return [ImportedCustomer(f"Kunde {d}", d, billing()) for d in domains]
+def rows(*domains: str) -> list[NewCustomer]:
+    return [NewCustomer(f"Kunde {d}", d, billing()) for d in domains]
 
 
 def test_a_bulk_import_writes_each_customer_as_one_import_does(partner):

@@ -143,7 +143,7 @@ def customer_create(
     with transaction.atomic():
         account = account_for_update(actor, Action.CUSTOMER_CREATE, actor.partner_id)
         ensure_active(account)
-        customer = _insert(actor, "customer.create", account, [(name, domain, billing, clock.now())])[0]
+        customer = _insert(actor, "customer.create", account, [NewCustomer(name, domain, billing)])[0]
         admin = directory.user_create(
             actor=actor,
             tenant=customer.tenant,
@@ -158,7 +158,9 @@ def customer_create(
 
 
 @dataclass(frozen=True)
-class ImportedCustomer:
+class NewCustomer:
+    """A customer to create or import: its company, domain and billing profile."""
+
     company_name: str
     domain: str
     billing: BillingProfile
@@ -177,21 +179,19 @@ def customer_import(
 ) -> Customer:
     """Bring an existing customer into the instance (seeding, migration); the sovereign
     instance's closure applies to new customers, not to the ones it already serves."""
-    row = ImportedCustomer(company_name, domain, billing, created_at)
+    row = NewCustomer(company_name, domain, billing, created_at)
     return customers_import(actor=actor, partner=partner, customers=[row])[0]
 
 
 @transaction.atomic
 def customers_import(
-    *, actor: Principal, partner: PartnerAccount, customers: Sequence[ImportedCustomer]
+    *, actor: Principal, partner: PartnerAccount, customers: Sequence[NewCustomer]
 ) -> list[Customer]:
     """``customer_import`` of many, all or none, in a few statements whatever their number: a
     seed of a million customers one at a time took half an hour (``hanse seed``)."""
     if not actor.is_system:
         raise NotPermitted(errors.NEW_CUSTOMERS_CLOSED, instead=policy.instead())
-    now = clock.now()
-    rows = [(c.company_name, c.domain, c.billing, c.created_at or now) for c in customers]
-    return _insert(actor, "customer.import", partner, rows)
+    return _insert(actor, "customer.import", partner, customers)
 
 
 SEED_BATCH = 2000
@@ -223,7 +223,7 @@ def customers_seed(
     while done < count:
         n = min(batch, count - done)
         rows = [
-            ImportedCustomer(
+            NewCustomer(
                 company_name=f"Customer {i}",
                 domain=f"c{i}.{account.tenant.domain}",
                 billing=BillingProfile(
@@ -246,36 +246,40 @@ def customers_seed(
 
 
 def _insert(
-    actor: Principal,
-    action: str,
-    account: PartnerAccount,
-    rows: Sequence[tuple[str, str, BillingProfile, datetime]],
+    actor: Principal, action: str, account: PartnerAccount, rows: Sequence[NewCustomer]
 ) -> list[Customer]:
+    """``rows`` as new tenants and customers of ``account``, with their records; ``created_at``
+    now where a row has none."""
+    now = clock.now()
     countries = []
-    for _name, _domain, billing, _at in rows:
-        market_currency(billing.country)
-        countries.append(billing.country.strip().upper())
+    for row in rows:
+        market_currency(row.billing.country)
+        countries.append(row.billing.country.strip().upper())
     new = [
         directory.NewTenant(
-            domain=domain,
-            name=name,
+            domain=row.domain,
+            name=row.company_name,
             kind=Tenant.Kind.CUSTOMER,
             region=customer_region(country, account.region),
             country=country,
         )
-        for (name, domain, _b, _at), country in zip(rows, countries, strict=True)
+        for row, country in zip(rows, countries, strict=True)
     ]
     try:
         tenants = directory.tenants_create(actor=actor, tenants=new)
     except Conflict as e:
         raise Conflict(errors.DOMAIN_TAKEN, domain=e.params["domain"]) from None
     customers = []
-    for tenant, (name, _domain, billing, created_at) in zip(tenants, rows, strict=True):
+    for tenant, row in zip(tenants, rows, strict=True):
         # Partner Center's customer id is its tenant id; Graph's tenant-rooted paths rely on it too.
         customer = Customer(
-            id=tenant.id, partner=account, tenant=tenant, company_name=name, created_at=created_at
+            id=tenant.id,
+            partner=account,
+            tenant=tenant,
+            company_name=row.company_name,
+            created_at=row.created_at or now,
         )
-        _apply_billing(customer, billing)
+        _apply_billing(customer, row.billing)
         customers.append(customer)
     Customer.objects.bulk_create(customers)
     counts.add(actor, Action.CUSTOMER_CREATE, account.id, len(customers))

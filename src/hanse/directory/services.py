@@ -142,8 +142,9 @@ def tenants_create(*, actor: Principal, tenants: Sequence[NewTenant]) -> list[Te
         )
     # LOWER(domain) IN (...), the expression the unique index holds, so that the index serves it.
     taken = Tenant.objects.annotate(key=Lower("domain")).filter(key__in=seen).values_list("key", flat=True)
-    for domain in taken[:1]:
-        raise Conflict(errors.TENANT_DOMAIN_TAKEN, domain=domain)
+    first = taken.first()
+    if first is not None:
+        raise Conflict(errors.TENANT_DOMAIN_TAKEN, domain=first)
     Tenant.objects.bulk_create(built)
     audit.record_many(
         actor=actor,
