@@ -202,6 +202,55 @@ def test_a_proof_of_a_record_in_scope_verifies_against_the_checkpoint(
     assert refused.value.code == 9703
 
 
+@pytest.mark.parametrize("sizes", [(1, 1, 1), (3, 5, 8), (2, 2, 30), (16, 1, 16, 17)])
+def test_a_tree_extended_in_steps_is_the_tree_built_whole(sizes: tuple[int, ...]) -> None:
+    grown = merkle.Tree([])
+    every: list[bytes] = []
+    for n in sizes:
+        more = [merkle.leaf_hash(f"{len(every) + i}".encode()) for i in range(n)]
+        grown.extend(more)
+        every += more
+        whole = merkle.Tree(every)
+        assert grown.levels == whole.levels
+        for size in range(1, len(every) + 1):
+            assert grown.root(size) == merkle.root(every[:size])
+            assert [grown.inclusion(i, size) for i in range(size)] == [
+                whole.inclusion(i, size) for i in range(size)
+            ]
+
+
+def test_proofs_read_only_the_leaves_signed_since_and_never_serve_another_log(log: Path) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hanse.audit import tree
+    from hanse.audit.selectors import records_proofs
+
+    def proves(size: int) -> list[AuditRecord]:
+        checkpoint = Checkpoint.objects.get(size=size)
+        records = list(AuditRecord.objects.filter(seq__lte=size).order_by("seq"))
+        for rec, path in zip(records, records_proofs(records, checkpoint), strict=True):
+            merkle.verify_inclusion(
+                rec.seq - 1,
+                size,
+                merkle.leaf_hash(bytes.fromhex(rec.hash)),
+                path,
+                bytes.fromhex(checkpoint.root),
+            )
+        return records
+
+    # A tree kept from another log of the same size (another database, in this process) is not used.
+    tree._signed = merkle.Tree([merkle.leaf_hash(b"x")] * 5)
+    proves(5)
+    audit.checkpoint_write()  # of 13
+    with CaptureQueriesContext(connection) as read:
+        proves(13)
+    (leaves,) = [q["sql"] for q in read.captured_queries if '"hash"' in q["sql"] and "LIMIT" in q["sql"]]
+    assert '"seq" > 5' in leaves.replace("%s", "5")  # only the records after the kept 5
+    assert tree._signed.size == 13
+    proves(11)  # an older checkpoint, from the same tree
+
+
 def test_consistency_proofs_between_checkpoints_verify(log: Path) -> None:
     client = Client()
     response = client.get("/v1/auditlog/consistency?first=5&second=11")

@@ -76,6 +76,20 @@ class Tree:
     def size(self) -> int:
         return len(self.levels[0])
 
+    def extend(self, leaves: Sequence[bytes]) -> None:
+        """Append leaves: only the nodes above them are hashed, O(k + log n) for k leaves."""
+        first = self.size  # the first leaf whose ancestors change
+        self.levels[0].extend(leaves)
+        level = 0
+        while len(self.levels[level]) > 1:
+            if level + 1 == len(self.levels):
+                self.levels.append([])
+            below, above = self.levels[level], self.levels[level + 1]
+            first //= 2
+            del above[first:]
+            above.extend(node_hash(below[i], below[i + 1]) for i in range(2 * first, len(below) - 1, 2))
+            level += 1
+
     def hash(self, start: int, end: int) -> bytes:
         """MTH(D[start:end])."""
         n = end - start

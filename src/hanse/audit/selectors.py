@@ -168,13 +168,13 @@ def record_proof(*, principal: Principal, record_id: uuid.UUID) -> RecordProof:
     checkpoint = latest_checkpoint()
     if rec.seq > checkpoint.size:
         raise Conflict(audit_errors.NOT_YET_CHECKPOINTED, seq=rec.seq, size=checkpoint.size)
-    return RecordProof(rec, checkpoint, tree.tree(checkpoint.size).inclusion(rec.seq - 1))
+    (path,) = tree.signed_proofs(checkpoint.size, checkpoint.root, [rec.seq - 1])
+    return RecordProof(rec, checkpoint, path)
 
 
 def records_proofs(records: list[AuditRecord], checkpoint: Checkpoint) -> list[list[bytes]]:
     """Inclusion proofs of several records against one checkpoint, from one read of the tree."""
-    whole = tree.tree(checkpoint.size)
-    return [whole.inclusion(r.seq - 1) for r in records]
+    return tree.signed_proofs(checkpoint.size, checkpoint.root, [r.seq - 1 for r in records])
 
 
 def signed_by(checkpoint: Checkpoint) -> list[str]:

@@ -3,6 +3,7 @@ hash. Everything here reads the records' stored hashes; ``verify`` checks them a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 from hanse.access.principal import system_principal
@@ -46,23 +47,45 @@ def leaf(rec_hash: str) -> bytes:
     return merkle.leaf_hash(bytes.fromhex(rec_hash))
 
 
-def leaves(size: int) -> list[bytes]:
+def leaves(size: int, *, after: int = 0) -> list[bytes]:
+    """The leaves of records ``after + 1``..``size``."""
     qs = scoped(AuditRecord.objects.all(), LOG, Action.AUDIT_VIEW).filter(seq__lte=size).order_by("seq")
     out: list[bytes] = []
-    last = 0
-    while len(out) < size:
+    last = after
+    while last < size:
         batch = list(qs.filter(seq__gt=last).values_list("seq", "hash")[:BATCH])
         if not batch:
             break
         for seq, rec_hash in batch:
-            if seq != len(out) + 1:
-                raise Gap(len(out) + 1)
+            if seq != last + 1:
+                raise Gap(last + 1)
             out.append(leaf(rec_hash))
             last = seq
-    if len(out) < size:
-        raise Gap(len(out) + 1)
+    if last < size:
+        raise Gap(last + 1)
     return out
 
 
 def tree(size: int) -> merkle.Tree:
     return merkle.Tree(leaves(size))
+
+
+_signed: merkle.Tree | None = None
+_signed_lock = threading.Lock()
+
+
+def signed_proofs(size: int, root: str, indices: list[int]) -> list[list[bytes]]:
+    """The inclusion proofs of leaves ``indices`` against the checkpoint of ``size`` leaves under
+    ``root``. The tree is kept in the process and read on from where it ends: the leaves a
+    checkpoint signed never change, so each proof need not read the whole log again. The kept tree
+    serves only if its first ``size`` leaves hash to ``root``; else it is read whole. (The checks of
+    the stored log, ``checkpoint_write`` and the consistency proofs, read it whole every time.)"""
+    global _signed
+    with _signed_lock:  # extending it rewrites the nodes at its right edge
+        held = _signed
+        if held is not None and held.size < size:
+            held.extend(leaves(size, after=held.size))
+        if held is None or held.size < size or held.root(size).hex() != root:
+            held = tree(size)
+        _signed = held
+        return [held.inclusion(i, size) for i in indices]

@@ -6,6 +6,7 @@ and tries again. Any other refusal is final for the attempt, with the peer's own
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -21,6 +22,19 @@ from hanse.migration import errors
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 BASE = "/v1/migrationimports"
+
+
+_client: tuple[int, httpx.Client] | None = None
+
+
+def _http() -> httpx.Client:
+    """The process's client: its TLS context is built once (building one costs more than a call
+    to the peer) and its connections are kept alive between the calls of a move. A forked child
+    makes its own."""
+    global _client
+    if _client is None or _client[0] != os.getpid():
+        _client = (os.getpid(), httpx.Client(timeout=TIMEOUT))
+    return _client[1]
 
 
 class PeerUnavailable(Exception):
@@ -42,13 +56,12 @@ def _call(
         raise
     url = f"{peer(link.peer).url}{BASE}{path}"
     try:
-        r = httpx.request(
+        r = _http().request(
             method,
             url,
             json=body,
             params=params,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            timeout=TIMEOUT,
         )
     except httpx.HTTPError as e:
         raise PeerUnavailable(link.peer, type(e).__name__) from None
