@@ -88,7 +88,10 @@ def export_items(reader: Principal, customer: Customer, *, audit_until: int) -> 
         .order_by("seq")
     )
     if history:
-        checkpoint = checkpoint_covering(audit_until)
+        # The first checkpoint that holds its last record: one already signed, as a rule, so that
+        # a move signs none of its own (each signing reads the whole log), and the same one for
+        # every export of the same frozen history.
+        checkpoint = checkpoint_covering(history[-1].seq)
         proofs = records_proofs(history, checkpoint)
         items += [
             canonical.audit_item(
