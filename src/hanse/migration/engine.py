@@ -92,6 +92,10 @@ def _step(
                 tenant_id=customer.tenant_id,
                 after={"peer": move.peer, "attempt": move.attempt, **(detail or {})},
             )
+    # Committed: the job goes on from what the row now holds, without reading it again.
+    move.state, move.updated_at, move.transient_errors = to, now, 0
+    for name, value in fields.items():
+        setattr(move, name, value)
     return True
 
 
@@ -116,10 +120,11 @@ def advance(migration_id: uuid.UUID) -> str:
 
 
 def _advance(migration_id: uuid.UUID) -> str:
+    move = _load(migration_id)
     while True:
-        move = _load(migration_id)
         if move.state not in ACTIVE_STATES:
             return move.state
+        was = move.state
         try:
             _advance_once(move)
         except peer_api.PeerUnavailable as e:
@@ -130,6 +135,8 @@ def _advance(migration_id: uuid.UUID) -> str:
                 log.warning("rollback of %s refused: %s", move.id, e)
                 return move.state
             _fail(move, e)
+        if move.state == was:  # its step found the move changed by another: read what it is now
+            move = _load(migration_id)
 
 
 def _unavailable(move: CustomerMigration, e: peer_api.PeerUnavailable) -> str:
