@@ -120,6 +120,31 @@ def test_retried_order_creates_nothing_twice(seller, customer):
     assert Order.objects.count() == 1 and Subscription.objects.count() == 1
 
 
+def test_a_partners_list_of_subscriptions_is_one_read_and_another_partner_still_finds_nothing(
+    seller, customer, partner, make_partner, make_user, api_for
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hanse.commerce.selectors import subscription_values_for_customer
+    from hanse.directory.selectors import principal_for
+    from hanse.errors import NotFound
+
+    mine = principal_for(make_user(partner.tenant, Role.ADMIN_AGENT))
+    with CaptureQueriesContext(connection) as empty:
+        assert subscription_values_for_customer(principal=mine, customer_id=customer.id) == []
+    assert len(empty.captured_queries) == 2  # none found: is the customer theirs at all?
+    assert order(seller, customer, ("WORKPLACE-BASIC", 5)).status_code == 201
+    with CaptureQueriesContext(connection) as found:
+        (sub,) = subscription_values_for_customer(principal=mine, customer_id=customer.id)
+    assert len(found.captured_queries) == 1 and sub["quantity"] == 5
+    theirs = principal_for(make_user(make_partner().tenant, Role.GLOBAL_ADMIN))
+    with pytest.raises(NotFound):
+        subscription_values_for_customer(principal=theirs, customer_id=customer.id)
+    stranger = api_for(make_user(make_partner().tenant, Role.GLOBAL_ADMIN))
+    assert_error(stranger.get(f"/v1/customers/{customer.id}/subscriptions"), 404, 6001)
+
+
 def test_inactive_partner_cannot_order(seller, customer, partner):
     PartnerAccount.objects.filter(pk=partner.account.pk).update(state=PartnerAccount.State.SUSPENDED)
     assert_error(order(seller, customer, ("WORKPLACE-BASIC", 5)), 403, 5002)
