@@ -82,12 +82,16 @@ def test_the_seed_numbers_on_from_the_customers_there_are(partner):
     )
 
 
-def test_the_seed_refuses_an_unknown_partner_and_a_bad_batch(partner):
+def test_the_seed_refuses_an_unknown_partner_a_bad_batch_and_no_customers(partner):
     with pytest.raises(NotFound) as unknown:
         customers_seed(actor=SYSTEM, partner_domain="nobody.example", count=1)
     assert unknown.value.code == 6006 and "nobody.example" in unknown.value.description
     with pytest.raises(InvalidInput):
         customers_seed(actor=SYSTEM, partner_domain=partner.tenant.domain, count=1, batch=0)
+    for count in (0, -5):
+        with pytest.raises(InvalidInput) as none:
+            customers_seed(actor=SYSTEM, partner_domain=partner.tenant.domain, count=count)
+        assert none.value.params["field"] == "customers"
     assert Customer.objects.count() == 0
 
 

@@ -209,6 +209,8 @@ def customers_seed(
     ``cN.<partner's domain>``, numbered on from the customers it has, imported ``batch`` at a time,
     each batch in its own transaction. Memory is one batch's, whatever ``count``; a seed stopped
     half-way goes on where it stopped when run again. Returns the partner's customers after it."""
+    if count < 1:
+        raise InvalidInput(errors.FIELD_INVALID, field="customers", reason=_("at least 1"))
     if not 1 <= batch <= 10_000:
         raise InvalidInput(errors.FIELD_INVALID, field="batch", reason=_("between 1 and 10000"))
     account = (
