@@ -177,6 +177,34 @@ def test_a_moving_customer_is_frozen_in_every_service_and_still_read(source, sta
     )
 
 
+def test_an_arriving_customer_changes_only_through_its_import_and_is_still_read(source):
+    """At the target, until its cutover: what both sides verified is what goes live."""
+    from hanse.directory.models import Tenant
+    from hanse.migration.models import Import
+
+    imported = Import.objects.create(
+        peer="hanse-de",
+        source_customer_id=source.customer.id,
+        partner=source.partner.account,
+        customer=source.customer,
+        attempt=1,
+        source_instance="de",
+        created_at=clock.now(),
+    )
+    Tenant.objects.filter(id=source.customer.tenant_id).update(state=Tenant.State.ARRIVING)
+    before = (AuditRecord.objects.count(), User.objects.count(), Subscription.objects.count())
+    for name, call in writes(source).items():
+        with pytest.raises(Conflict) as e:
+            call()
+        assert e.value.spec is errors.ARRIVING, name
+        assert "Umzugskunde GmbH" in e.value.description and "from de" in e.value.description
+    assert (AuditRecord.objects.count(), User.objects.count(), Subscription.objects.count()) == before
+    assert customer_get(principal=source.actor, customer_id=source.customer.id).id == source.customer.id
+    Import.objects.filter(id=imported.id).update(status=Import.Status.ACTIVE)  # cut over: it is live
+    writes(source)["customer_user_update"]()
+    assert User.objects.get(id=source.user.id).display_name == "Eva B."
+
+
 def test_a_moved_customer_is_read_only_and_says_where_it_went(source):
     moving(source, State.CUT_OVER)
     for name, call in writes(source).items():

@@ -297,6 +297,38 @@ def test_the_summary_is_the_sources_canonical_form_and_cutover_needs_it(peer):
     )
 
 
+def test_a_cutover_after_its_verification_does_not_digest_again(peer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    peer.post_json(f"/v1/migrationimports/{CID}/batches", batch())
+    checksum = peer.get(f"/v1/migrationimports/{CID}").json()["checksum"]
+    with CaptureQueriesContext(connection) as ran:
+        done = peer.post_json(f"/v1/migrationimports/{CID}/cutover", {"attempt": 1, "checksum": checksum})
+    assert done.json()["status"] == "active", done.content
+    assert not [q for q in ran.captured_queries if 'FROM "directory_user"' in q["sql"]]
+
+
+def test_a_batch_after_the_verification_is_digested_at_cutover(peer):
+    peer.post_json(f"/v1/migrationimports/{CID}/batches", batch())
+    verified = peer.get(f"/v1/migrationimports/{CID}").json()["checksum"]
+    changed = items()
+    changed[1]["displayName"] = "Ada Changed"
+    assert peer.post_json(f"/v1/migrationimports/{CID}/batches", batch(index=1, content=changed)).json()[
+        "applied"
+    ]
+    assert_error(
+        peer.post_json(f"/v1/migrationimports/{CID}/cutover", {"attempt": 1, "checksum": verified}),
+        409,
+        errors.CUTOVER_CHECKSUM.code,
+    )
+    assert Tenant.objects.get(id=CID).state == Tenant.State.ARRIVING
+    now = peer.get(f"/v1/migrationimports/{CID}").json()["checksum"]
+    assert now == Summary.of(changed).checksum != verified
+    done = peer.post_json(f"/v1/migrationimports/{CID}/cutover", {"attempt": 1, "checksum": now})
+    assert done.json()["status"] == "active"
+
+
 def test_a_rollback_removes_everything_and_refuses_the_attempts_late_batches(peer):
     from hanse.access.principal import system_principal
     from hanse.customers import counts

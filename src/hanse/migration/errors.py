@@ -19,6 +19,17 @@ MIGRATED = ErrorSpec(
     _("%(customer)s has moved to %(peer)s and is read-only here; manage it at %(url)s."),
 )
 
+# At the target, while the customer arrives: only its move writes it, so that what was verified
+# is what goes live.
+ARRIVING = ErrorSpec(
+    9603,
+    409,
+    _(
+        "%(customer)s is arriving from %(peer)s: it cannot change here until its move is cut over. "
+        "Reading goes on."
+    ),
+)
+
 # Blockers of the plan, one per customer.
 NO_CONSENT = ErrorSpec(
     9610,
