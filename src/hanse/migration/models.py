@@ -168,11 +168,12 @@ class Import(models.Model):
     # The source's signed checkpoint that the history's proofs lead to, and its verifier keys.
     source_checkpoint = models.TextField(blank=True)
     source_log_keys = models.JSONField(default=list)
-    # The checksum the last verification answered, and how many batches had come then: a cutover
-    # with that checksum and no batch since needs no second digest (an arriving customer changes
-    # only through its batches, migration.freeze).
-    verified_checksum = models.CharField(max_length=64, blank=True)
-    verified_batches = models.PositiveIntegerField(default=0)
+    # The summary (counts, digests, checksum) of what its last batch left, and how many batches
+    # had come then: until another comes, the verification and the cutover read it instead of
+    # digesting the rows again (an arriving customer changes only through its batches,
+    # migration.freeze).
+    summary = models.JSONField(default=dict)
+    summary_batches = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
     cutover_at = models.DateTimeField(null=True, blank=True)
 
