@@ -83,3 +83,20 @@ def sovereign_catalogue() -> None:
 
 def customer_admin(customer: Customer, make_user: Any) -> User:
     return make_user(customer.tenant, Role.CUSTOMER_GLOBAL_ADMIN)
+
+
+def arriving(src: Source, **fields: Any) -> Any:
+    """The source's customer as a target holds it while it arrives: an import from ``de``."""
+    from hanse import clock
+    from hanse.migration.models import Import
+
+    return Import.objects.create(
+        peer="de",
+        source_customer_id=src.customer.id,
+        partner=src.partner.account,
+        customer=src.customer,
+        attempt=1,
+        source_instance="de",
+        created_at=clock.now(),
+        **fields,
+    )

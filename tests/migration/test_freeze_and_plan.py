@@ -31,7 +31,7 @@ from hanse.migration import engine, errors, peer_api, services
 from hanse.migration.models import Consent, CustomerMigration, State
 from hanse.migration.selectors import migration_plan
 from tests.conftest import billing, principal_of
-from tests.migration.conftest import Source, customer_admin
+from tests.migration.conftest import Source, arriving, customer_admin
 
 BACKEND = "hanse.directory.auth.UpnBackend"
 
@@ -182,15 +182,7 @@ def test_an_arriving_customer_changes_only_through_its_import_and_is_still_read(
     from hanse.directory.models import Tenant
     from hanse.migration.models import Import
 
-    imported = Import.objects.create(
-        peer="hanse-de",
-        source_customer_id=source.customer.id,
-        partner=source.partner.account,
-        customer=source.customer,
-        attempt=1,
-        source_instance="de",
-        created_at=clock.now(),
-    )
+    imported = arriving(source)
     Tenant.objects.filter(id=source.customer.tenant_id).update(state=Tenant.State.ARRIVING)
     before = (AuditRecord.objects.count(), User.objects.count(), Subscription.objects.count())
     for name, call in writes(source).items():

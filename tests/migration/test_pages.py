@@ -14,7 +14,7 @@ from hanse.access.roles import Role
 from hanse.migration import services
 from hanse.migration.models import CustomerMigration, State
 from tests.conftest import principal_of
-from tests.migration.conftest import Source, customer_admin
+from tests.migration.conftest import Source, arriving, customer_admin
 
 BACKEND = "hanse.directory.auth.UpnBackend"
 
@@ -145,7 +145,7 @@ def test_the_moved_customers_admin_reads_its_history_at_the_target(
     from hanse.audit.models import AuditHead
     from hanse.audit.offline import verify_export
     from hanse.migration.export import export_items
-    from hanse.migration.models import Import, ImportedAuditRecord
+    from hanse.migration.models import ImportedAuditRecord
     from tests.audit import spec_verifier
 
     admin = customer_admin(source.customer, make_user)
@@ -156,17 +156,7 @@ def test_the_moved_customers_admin_reads_its_history_at_the_target(
     (checkpoint,) = [i for i in exported if i["kind"] == "checkpoint"]
     history = [i for i in exported if i["kind"] == "audit"]
     assert history and all(i["path"] for i in history)
-    imp = Import.objects.create(
-        peer="de",
-        source_customer_id=source.customer.id,
-        partner=source.partner.account,
-        customer=source.customer,
-        attempt=1,
-        source_instance="de",
-        created_at=clock.now(),
-        source_checkpoint=checkpoint["note"],
-        source_log_keys=checkpoint["keys"],
-    )
+    imp = arriving(source, source_checkpoint=checkpoint["note"], source_log_keys=checkpoint["keys"])
     import uuid
 
     for item in history:
