@@ -168,12 +168,13 @@ def record_proof(*, principal: Principal, record_id: uuid.UUID) -> RecordProof:
     checkpoint = latest_checkpoint()
     if rec.seq > checkpoint.size:
         raise Conflict(audit_errors.NOT_YET_CHECKPOINTED, seq=rec.seq, size=checkpoint.size)
-    (path,) = tree.signed_proofs(checkpoint.size, checkpoint.root, [rec.seq - 1])
-    return RecordProof(rec, checkpoint, path)
+    return RecordProof(rec, checkpoint, tree.tree(checkpoint.size).inclusion(rec.seq - 1))
 
 
 def records_proofs(records: list[AuditRecord], checkpoint: Checkpoint) -> list[list[bytes]]:
-    """Inclusion proofs of several records against one checkpoint, from one read of the tree."""
+    """Inclusion proofs of several records against one checkpoint, from the tree kept in the
+    process (the migration's worker exports one customer's history after another). A web request
+    for one proof reads the tree for itself and keeps nothing: a web worker holds no copy of it."""
     return tree.signed_proofs(checkpoint.size, checkpoint.root, [r.seq - 1 for r in records])
 
 

@@ -79,7 +79,8 @@ def signed_proofs(size: int, root: str, indices: list[int]) -> list[list[bytes]]
     ``root``. The tree is kept in the process and read on from where it ends: the leaves a
     checkpoint signed never change, so each proof need not read the whole log again. The kept tree
     serves only if its first ``size`` leaves hash to ``root``; else it is read whole. (The checks of
-    the stored log, ``checkpoint_write`` and the consistency proofs, read it whole every time.)"""
+    the stored log, ``checkpoint_write`` and the consistency proofs, read it whole every time.)
+    It costs about 150 bytes of the process's memory a record."""
     global _signed
     with _signed_lock:  # extending it rewrites the nodes at its right edge
         held = _signed
