@@ -5,12 +5,13 @@ Run: .venv/bin/python bench/bench_migration.py [--customers 200] [--users 10] [-
 Two real instances (the demo's de and eu, each ``hanse serve`` on its own SQLite database, de with
 its ``hanse worker``) and de's partner linked to eu. ``--customers`` customers of 10 users, 3
 subscriptions and a licence per user are moved with ``hanse migration run``: the figure is the wall
-time from the run's start until every one is cut over (planned, frozen, pushed, verified on both
-sides and cut over), in customers per second, started by ``POST /v1/migrations`` as a partner's
-script would. The baseline copies the same rows (tenant, customer, users, roles, TOTP devices,
-orders, subscriptions, line items, licences, audit history) from de's database into a copy of eu's
-with plain SQL, one transaction per customer (the median of three fresh copies). Prints both and
-the ratio migration time / raw copy time (the target is at most 10).
+time from the run's start, by ``POST /v1/migrations`` as a partner's script would, until the last
+one is cut over (planned, frozen, pushed, verified on both sides and cut over: its ``cutoverAt`` as
+the source recorded it; the bench asks once a second), in customers per second. The baseline
+copies the same rows (tenant, customer, users, roles, TOTP devices, orders, subscriptions, line
+items, licences, audit history) from de's database into a copy of eu's with plain SQL, one
+transaction per customer (the median of three fresh copies). Prints both and the ratio migration
+time / raw copy time (the target is at most 10).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -129,15 +131,18 @@ def main() -> int:
         )
         auth = {"Authorization": f"Bearer {token.stdout.strip()}"}
         base = f"http://127.0.0.1:{port}/v1/migrations"
-        started = time.perf_counter()
+        started = datetime.now(UTC)
         r = httpx.post(base, headers=auth, json={"customerIds": made["customers"]}, timeout=120)
         assert r.status_code == 202 and r.json()["totalCount"] == args.customers, r.text
         while True:
+            # Seldom: the list of every move is itself work for the source's web process, on the
+            # cores the move runs on. The time is the last cutover's, as the source recorded it.
+            time.sleep(1.0)
             items = httpx.get(base, headers=auth, timeout=60).json()["items"]
             if all(m["state"] in ("cut_over", "failed", "rolled_back") for m in items):
                 break
-            time.sleep(0.2)
-        moved = time.perf_counter() - started
+        last = max(datetime.fromisoformat(m["cutoverAt"]) for m in items if m["cutoverAt"])
+        moved = (last - started).total_seconds()
     assert {m["state"] for m in items} == {"cut_over"}, {m["state"] for m in items}
     n = args.customers
     print(
