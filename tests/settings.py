@@ -9,7 +9,7 @@ from hanse.db import database_settings
 from hanse.settings import *  # noqa: F403
 
 # Each test process counts on its own (conftest clears the counts before each test).
-HANSE_RATE_LIMIT_DB = HANSE_INSTANCE.data_dir / f"ratelimit-{os.getpid()}.sqlite3"  # noqa: F405
+HANSE_RATE_LIMIT_FILE = HANSE_INSTANCE.data_dir / f"ratelimit-{os.getpid()}.counters"  # noqa: F405
 
 if os.environ.get("HANSE_TEST_DATABASE_URL"):
     DATABASES = {"default": database_settings(os.environ["HANSE_TEST_DATABASE_URL"])}

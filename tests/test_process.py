@@ -240,7 +240,7 @@ def test_the_rate_limit_holds_across_web_processes(demo):
     limited.write_text((demo / "eu.toml").read_text() + "\n[api]\nrate_limit_per_minute = 12\n")
     users = json.loads((demo / "demo-users.json").read_text())
     admin = next(u for u in users if u["instance"] == "eu" and "global_admin" in u["roles"])
-    for counts in (demo / "eu-data").glob("ratelimit.sqlite3*"):
+    for counts in (demo / "eu-data").glob("ratelimit.counters"):
         counts.unlink()  # earlier tests' calls by the same partner this minute
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("HANSE_CONFIG", "DJANGO_SETTINGS_MODULE")}

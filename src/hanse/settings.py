@@ -103,12 +103,13 @@ MAX_REQUEST_BODY = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY
 
-# API and enrolment rate counters: a file of their own, not the primary database (api.ratelimit).
+# API and enrolment rate counters: memory shared by a host's processes, not the primary database
+# (api.ratelimit).
 # Mail (the trustee's notices) is written to files under the data directory: no network.
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = HANSE_INSTANCE.data_dir / "mail"
 DEFAULT_FROM_EMAIL = f"hanse@{HANSE_INSTANCE.id}.invalid"
-HANSE_RATE_LIMIT_DB = HANSE_INSTANCE.data_dir / "ratelimit.sqlite3"
+HANSE_RATE_LIMIT_FILE = HANSE_INSTANCE.data_dir / "ratelimit.counters"
 
 ROOT_URLCONF = "hanse.urls"
 WSGI_APPLICATION = "hanse.wsgi.application"
