@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from hanse import clock
@@ -113,3 +113,27 @@ def test_an_operators_principal_is_not_kept(make_tenant, make_user):
     first, _ = queries(token)
     assert first.principal.is_operator
     assert queries(token)[1] > 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_epoch_read_stands_as_the_requests_health_check(monkeypatch):
+    """A request on a kept connection sends the epoch read, not Django's ``SELECT 1`` before it;
+    a kept connection that broke is replaced, and the read still answers."""
+    wrapper = connections["default"]
+    revocation.bump()
+    expected = revocation.epoch()
+    monkeypatch.setattr(wrapper, "health_check_enabled", True)
+    checks: list[bool] = []
+    monkeypatch.setattr(wrapper, "is_usable", lambda: checks.append(True) or True)
+
+    kept = wrapper.connection
+    assert kept is not None
+    wrapper.health_check_done = False  # what Django does as a request starts on a kept connection
+    assert revocation.epoch() == expected
+    assert Tenant.objects.count() == 0
+    assert checks == [] and wrapper.connection is kept
+
+    wrapper.health_check_done = False
+    kept.close()  # the database went away under the kept connection
+    assert revocation.epoch() == expected
+    assert wrapper.connection is not None and wrapper.connection is not kept
