@@ -118,10 +118,13 @@ def hand_filters(src: Path) -> Iterator[str]:
             continue
         tree = ast.parse(path.read_text())
         parents = _parents(tree)
+        shapes = _shapes(tree)
         for func in ast.walk(tree):
             if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             from_scoped = _names_from_scoped(func)
+            if func.name in shapes and func.args.args:
+                from_scoped.add(func.args.args[0].arg)  # scoped_values hands it the scoped queryset
             for node in sorted(ast.walk(func), key=lambda n: getattr(n, "lineno", 0)):
                 if not (
                     isinstance(node, ast.Call)
@@ -137,6 +140,18 @@ def hand_filters(src: Path) -> Iterator[str]:
                 if _inside_scoped(node, parents):
                     continue
                 yield f"{path.relative_to(src)}:{node.lineno} {func.name} {', '.join(hand)}="
+
+
+def _shapes(tree: ast.AST) -> set[str]:
+    """Functions a module passes to ``scoped_values`` as a query's shape (its fourth argument)."""
+    return {
+        node.args[3].id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", "")) == "scoped_values"
+        and len(node.args) > 3
+        and isinstance(node.args[3], ast.Name)
+    }
 
 
 def _joins(kw: ast.keyword) -> bool:

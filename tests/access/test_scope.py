@@ -163,6 +163,18 @@ def test_the_gate_lint_finds_an_unscoped_read(tmp_path):
     assert list(hand_filters(tmp_path)) == ["leak.py:6 leak customer_id=", "leak.py:8 leak customer="]
 
 
+def test_the_lint_takes_a_shape_given_to_scoped_values_as_scoped(tmp_path):
+    (tmp_path / "shapes.py").write_text(
+        "def shape(qs, cid):\n"
+        "    return qs.filter(customer_id=cid)\n"
+        "def not_a_shape(qs, cid):\n"
+        "    return qs.filter(customer_id=cid)\n"
+        "def read(p, cid):\n"
+        "    return scoped_values(Subscription, p, A, shape, cid)\n"
+    )
+    assert list(hand_filters(tmp_path)) == ["shapes.py:4 not_a_shape customer_id="]
+
+
 def test_nothing_narrows_by_partner_tenant_or_customer_by_hand():
     """Every module: a queryset is narrowed by partner, tenant or customer only after ``scoped``
     (narrowing within scope), never instead of it (docs/architecture.md §1)."""

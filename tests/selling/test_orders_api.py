@@ -400,3 +400,65 @@ def test_collections_send_each_item_as_its_schema_does(seller, customer, make_cu
     assert len(walk) == 2
     for item in walk:
         assert item == seller.get(f"/v1/customers/{item['id']}").json()
+
+
+def test_a_compiled_list_answers_each_partner_with_its_own_rows_as_the_orm_does(
+    seller, customer, partner, make_partner, make_user, make_customer, api_for, monkeypatch
+):
+    """The subscriptions list's SQL is compiled once per process (hanse.db.compiled_values) and
+    run with each partner's id and customer: the same rows, of the same types, as the ORM's."""
+    import uuid
+
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from hanse import db
+    from hanse.access.roles import Action
+    from hanse.access.scope import scoped
+    from hanse.commerce.selectors import SUBSCRIPTION_VALUES, subscription_values_for_customer
+    from hanse.directory.selectors import principal_for
+    from hanse.errors import NotFound
+
+    monkeypatch.setattr(db, "_statements", {})  # compiled afresh in this test
+    other = make_partner()
+    theirs_customer = make_customer(other)
+    assert order(seller, customer, ("WORKPLACE-BASIC", 5), ("WORKPLACE-PREMIUM", 2)).status_code == 201
+    other_seller = api_for(make_user(other.tenant, Role.ADMIN_AGENT))
+    assert order(other_seller, theirs_customer, ("WORKPLACE-BASIC", 7)).status_code == 201
+    mine = principal_for(make_user(partner.tenant, Role.ADMIN_AGENT))
+    theirs = principal_for(make_user(other.tenant, Role.ADMIN_AGENT))
+
+    def orm(principal: Any, customer_id: uuid.UUID) -> list[dict[str, Any]]:
+        qs = scoped(Subscription.objects.all(), principal, Action.CUSTOMER_VIEW)
+        return list(
+            qs.filter(customer_id=customer_id).order_by("created_at", "id").values(*SUBSCRIPTION_VALUES)
+        )
+
+    compiled: list[bool] = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(
+        SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(True) or as_sql(self, *a, **k)
+    )
+    first = subscription_values_for_customer(principal=mine, customer_id=customer.id)
+    after_first = len(compiled)
+    again = subscription_values_for_customer(principal=mine, customer_id=customer.id)
+    other_rows = subscription_values_for_customer(principal=theirs, customer_id=theirs_customer.id)
+    assert after_first > 0 and len(compiled) == after_first  # neither read compiled again
+
+    assert first == again == orm(mine, customer.id)
+    assert sorted(r["quantity"] for r in first) == [2, 5]
+    assert other_rows == orm(theirs, theirs_customer.id) and [r["quantity"] for r in other_rows] == [7]
+    row = first[0]
+    assert isinstance(row["id"], uuid.UUID) and isinstance(row["unit_price"], Decimal)
+    assert row["created_at"].tzinfo is not None and isinstance(row["auto_renew"], bool)
+    with pytest.raises(NotFound):  # the compiled read with another partner's id finds nothing of it
+        subscription_values_for_customer(principal=theirs, customer_id=customer.id)
+
+
+def test_a_shape_is_named_by_its_function(partner, make_user):
+    from hanse.access.roles import Action
+    from hanse.access.scope import scoped_values
+    from hanse.directory.selectors import principal_for
+
+    mine = principal_for(make_user(partner.tenant, Role.ADMIN_AGENT))
+    with pytest.raises(TypeError):
+        scoped_values(Subscription, mine, Action.CUSTOMER_VIEW, lambda qs: qs.values("id"))

@@ -6,11 +6,11 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
 from hanse.access.principal import Kind, Principal
 from hanse.access.roles import Action
-from hanse.access.scope import scoped
+from hanse.access.scope import scoped, scoped_values
 from hanse.commerce import errors
 from hanse.commerce.models import Order, Subscription
 from hanse.customers import errors as customer_errors
@@ -39,6 +39,10 @@ def subscription_values(s: Subscription) -> dict[str, Any]:
     return {f: s.offer.name if f == "offer__name" else getattr(s, f) for f in SUBSCRIPTION_VALUES}
 
 
+def _customer_subscriptions(qs: QuerySet[Subscription], customer_id: uuid.UUID) -> QuerySet[Subscription]:
+    return qs.filter(customer_id=customer_id).order_by("created_at", "id").values(*SUBSCRIPTION_VALUES)  # type: ignore[return-value]
+
+
 def subscription_values_for_customer(*, principal: Principal, customer_id: uuid.UUID) -> list[dict[str, Any]]:
     """``subscriptions_for_customer`` for the API: each as its ``SUBSCRIPTION_VALUES``. The customer
     is looked up by its id alone (the 404), not read whole: two model objects and a join per
@@ -46,12 +50,7 @@ def subscription_values_for_customer(*, principal: Principal, customer_id: uuid.
     carry the partner, and neither changes it), so for a partner's staff subscriptions found are
     that check passed: only an empty list asks whether the customer is theirs. Any other reader
     (an operator under grants of one kind of data, a customer's admin) is checked every time."""
-    rows = list(
-        scoped(Subscription.objects.all(), principal, Action.CUSTOMER_VIEW)
-        .filter(customer_id=customer_id)
-        .order_by("created_at", "id")
-        .values(*SUBSCRIPTION_VALUES)
-    )
+    rows = scoped_values(Subscription, principal, Action.CUSTOMER_VIEW, _customer_subscriptions, customer_id)
     if rows and principal.kind == Kind.USER and principal.is_partner:
         return rows
     found = scoped(Customer.objects.all(), principal, Action.CUSTOMER_VIEW).filter(id=customer_id)
